@@ -1,0 +1,58 @@
+// Connection: what a protocol handler sees of one TCP connection.
+//
+// The handler never owns its connection: the listener (or connector) does,
+// and the connection outlives every callback it makes. Any method may be
+// called from inside a handler callback, including close() and abort(); the
+// work is scheduled and the handler is told once, through onClose.
+//
+// Output: send() first tries to write at once; what the kernel does not take
+// is queued (string_view input is copied, a Payload is shared). queuedBytes()
+// is what waits. Sends after close()/abort() are dropped.
+//
+// Loop-thread only. FakeConnection (uvreactor/testing) implements it without
+// sockets for unit tests.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string_view>
+
+#include "uvreactor/Endpoint.hpp"
+#include "uvreactor/Error.hpp"
+#include "uvreactor/Payload.hpp"
+
+namespace uvreactor {
+
+// Called once per send that asked for it: with an empty Error when the bytes
+// reached the kernel, or with UV_ECANCELED when the connection closed first.
+// Always before the connection's onClose.
+using WriteCallback = std::function<void(const Error&)>;
+
+class Connection {
+ public:
+  virtual ~Connection() = default;
+
+  virtual void send(std::string_view bytes) = 0;
+  virtual void send(Payload payload) = 0;
+  virtual void send(Payload payload, WriteCallback done) = 0;
+
+  // Graceful: stop delivering input, flush queued output, send FIN, close.
+  virtual void close() = 0;
+  // Immediate: drop queued output (reported cancelled) and reset the peer.
+  virtual void abort() = 0;
+  // Half-close: FIN after the queued output; input is still delivered.
+  virtual void shutdownWrite() = 0;
+
+  // Flow control a handler may apply on top of the automatic water marks.
+  virtual void pauseReading() = 0;
+  virtual void resumeReading() = 0;
+
+  virtual std::size_t queuedBytes() const = 0;
+  // True until close(), abort() or an error: sends are accepted.
+  virtual bool isOpen() const = 0;
+  virtual const Endpoint& peer() const = 0;
+  virtual uint64_t id() const = 0;
+};
+
+}  // namespace uvreactor

@@ -1,0 +1,33 @@
+// ConnectionOptions: the bounds every TCP connection lives within.
+//
+// Each bound has a default chosen for a small server on a LAN and a
+// command-line flag in the demo server. Values are copied into the listener or
+// connector; connections share one copy.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace uvreactor {
+
+struct ConnectionOptions {
+  // Above highWaterMark queued output bytes the connection stops reading (a
+  // peer that sends but never reads cannot grow our memory); at or below
+  // lowWaterMark it reads again. The handler is told of both crossings.
+  std::size_t highWaterMark = 1024 * 1024;
+  std::size_t lowWaterMark = 256 * 1024;
+  // Hard cap on queued output. Output produced for a peer by others (a chat
+  // room) is not slowed by pausing that peer's reads, so past this cap the
+  // connection is aborted as a slow consumer.
+  std::size_t maxQueuedBytes = 8 * 1024 * 1024;
+  // Close a connection with no activity for this long; 0 = never. Activity is
+  // bytes read, or output making progress (a peer reading slowly is not idle).
+  uint64_t idleTimeoutMs = 0;
+  // A graceful close flushes queued output, sends FIN and waits for the peer's
+  // FIN (so unread input does not turn into a reset that destroys our last
+  // reply); past this deadline it aborts instead.
+  uint64_t closeTimeoutMs = 5000;
+  bool noDelay = true;
+};
+
+}  // namespace uvreactor

@@ -1,0 +1,71 @@
+// Loop: the single-threaded libuv event loop that every other object runs on.
+//
+// A Loop either owns its uv_loop_t (default constructor) or embeds itself in
+// one that the application already runs (Loop(uv_loop_t*)); in the embedded
+// case the application keeps calling uv_run and the Loop never closes the
+// uv_loop_t. Objects created on a Loop (listeners, timers, sockets) must be
+// destroyed before it.
+//
+// Threading: everything here is loop-thread only except post(), which any
+// thread may call while the Loop is alive; the work runs on the loop thread.
+#pragma once
+
+#include <uv.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+
+#include "uvreactor/Error.hpp"
+
+namespace uvreactor {
+
+class Loop {
+ public:
+  Loop();
+  explicit Loop(uv_loop_t* existing);
+  ~Loop();
+  Loop(const Loop&) = delete;
+  Loop& operator=(const Loop&) = delete;
+
+  uv_loop_t* raw() const { return loop_; }
+  bool ownsLoop() const { return owned_; }
+
+  // Runs until stop() or until nothing keeps the loop alive. Returns
+  // the uv_run result (non-zero: stop() was called with work still active).
+  int run();
+  // One iteration; waits for events when `wait` is set. True if more work remains.
+  bool runOnce(bool wait);
+  void stop();
+
+  // Thread-safe: queue `work` to run on the loop thread. A post does not keep
+  // the loop alive by itself; post while something (a listener, a timer) runs.
+  void post(std::function<void()> work);
+
+  // Loop time in milliseconds, cached per iteration (no syscall).
+  uint64_t nowMs() const { return uv_now(loop_); }
+
+  // Handles still open on this loop, other than the Loop's own.
+  std::size_t liveHandleCount() const;
+
+  // Owned loops only: lets pending close callbacks run, closes any handle
+  // still open (reporting it as leaked), and closes the uv_loop_t. The
+  // destructor calls this; tests call it to assert a clean teardown.
+  Error close();
+
+  // One read buffer shared by every stream on this loop: libuv calls the read
+  // callback right after the allocation, so no two reads can overlap.
+  static constexpr std::size_t kSlabSize = 64 * 1024;
+  char* readSlab() { return slab_; }
+
+ private:
+  struct Poster;
+  void startPoster();
+  uv_loop_t* loop_ = nullptr;
+  bool owned_ = false;
+  bool closed_ = false;
+  Poster* poster_ = nullptr;
+  char* slab_ = nullptr;
+};
+
+}  // namespace uvreactor

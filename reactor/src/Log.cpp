@@ -1,0 +1,34 @@
+#include "uvreactor/Log.hpp"
+
+#include <cstdio>
+#include <string>
+
+namespace uvreactor {
+namespace {
+LogLevel gLevel = LogLevel::Warn;
+}  // namespace
+
+void setLogLevel(LogLevel level) { gLevel = level; }
+LogLevel logLevel() { return gLevel; }
+
+std::optional<LogLevel> parseLogLevel(std::string_view name) {
+  if (name == "debug") return LogLevel::Debug;
+  if (name == "info") return LogLevel::Info;
+  if (name == "warn") return LogLevel::Warn;
+  if (name == "error") return LogLevel::Error;
+  if (name == "off") return LogLevel::Off;
+  return std::nullopt;
+}
+
+void logLine(LogLevel level, std::string_view message) {
+  if (!logEnabled(level)) return;
+  static const char* const kNames[] = {"debug", "info", "warn", "error"};
+  std::string line = "uvreactor ";
+  line += kNames[static_cast<int>(level)];
+  line += ": ";
+  line += message;
+  line += '\n';
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+}  // namespace uvreactor

@@ -1,0 +1,138 @@
+#include "uvreactor/UdpSocket.hpp"
+
+#include <cstring>
+#include <string>
+
+#include "CloseAndDelete.hpp"
+
+namespace uvreactor {
+
+struct UdpSocket::Impl {
+  Impl(Loop& l, DatagramHandler* h, UdpOptions o)
+      : loop(l), handler(h), options(o), buffer(new char[o.maxDatagramSize]) {}
+  ~Impl() { delete[] buffer; }
+
+  // A queued datagram: the request, its copy of the bytes, and the socket.
+  struct SendReq {
+    uv_udp_send_t req;
+    Impl* impl;
+    std::size_t size;
+    char bytes[1];
+  };
+
+  Loop& loop;
+  DatagramHandler* handler;  // null once the owning UdpSocket is gone
+  UdpSocket* owner = nullptr;
+  UdpOptions options;
+  uv_udp_t udp;
+  Endpoint local;
+  UdpStats stats;
+  std::size_t queued = 0;
+  std::size_t inflightSends = 0;
+  bool closed = false;
+  char* buffer;
+
+  void maybeFree() {
+    if (closed && inflightSends == 0) delete this;
+  }
+};
+
+Result<std::unique_ptr<UdpSocket>> UdpSocket::bind(Loop& loop, const Endpoint& at,
+                                                   DatagramHandler& handler, UdpOptions options) {
+  auto* impl = new Impl(loop, &handler, options);
+  uv_udp_init(loop.raw(), &impl->udp);
+  impl->udp.data = impl;
+  std::unique_ptr<UdpSocket> socket(new UdpSocket(impl));
+  impl->owner = socket.get();
+  int rc = uv_udp_bind(&impl->udp, at.sockaddrPtr(),
+                       UV_UDP_REUSEADDR | (at.isV6() ? UV_UDP_IPV6ONLY : 0));
+  if (rc == 0) {
+    rc = uv_udp_recv_start(
+        &impl->udp,
+        [](uv_handle_t* h, std::size_t, uv_buf_t* buf) {
+          auto* self = static_cast<Impl*>(h->data);
+          *buf = uv_buf_init(self->buffer, static_cast<unsigned>(self->options.maxDatagramSize));
+        },
+        [](uv_udp_t* u, ssize_t nread, const uv_buf_t* buf, const sockaddr* addr, unsigned flags) {
+          auto* self = static_cast<Impl*>(u->data);
+          if (self->handler == nullptr) return;
+          if (nread < 0) {
+            self->handler->onError(*self->owner, Error::fromUv(static_cast<int>(nread), "recv",
+                                                                self->local.toString()));
+            return;
+          }
+          if (addr == nullptr) return;  // nothing more to read this round
+          Endpoint from = Endpoint::fromSockaddr(addr);
+          std::string_view bytes(buf->base, static_cast<std::size_t>(nread));
+          if (flags & UV_UDP_PARTIAL) {
+            ++self->stats.truncated;
+            self->handler->onTruncated(*self->owner, from, bytes);
+            return;
+          }
+          ++self->stats.received;
+          self->handler->onDatagram(*self->owner, from, bytes);
+        });
+  }
+  if (rc != 0) return Error::fromUv(rc, "bind udp", at.toString());
+  sockaddr_storage bound;
+  int length = sizeof bound;
+  uv_udp_getsockname(&impl->udp, reinterpret_cast<sockaddr*>(&bound), &length);
+  impl->local = Endpoint::fromSockaddr(reinterpret_cast<sockaddr*>(&bound));
+  return socket;
+}
+
+UdpSocket::~UdpSocket() {
+  impl_->handler = nullptr;
+  uv_close(reinterpret_cast<uv_handle_t*>(&impl_->udp), [](uv_handle_t* h) {
+    auto* self = static_cast<Impl*>(h->data);
+    self->closed = true;
+    self->maybeFree();
+  });
+}
+
+Error UdpSocket::send(const Endpoint& to, std::string_view bytes) {
+  Impl& s = *impl_;
+  uv_buf_t buf = uv_buf_init(const_cast<char*>(bytes.data()), static_cast<unsigned>(bytes.size()));
+  if (s.inflightSends == 0) {
+    int rc = uv_udp_try_send(&s.udp, &buf, 1, to.sockaddrPtr());
+    if (rc >= 0) {
+      ++s.stats.sent;
+      return {};
+    }
+    if (rc != UV_EAGAIN) return Error::fromUv(rc, "send udp", to.toString());
+  }
+  if (s.queued + bytes.size() > s.options.maxQueuedBytes) {
+    ++s.stats.dropped;
+    return Error(UV_ENOBUFS, "send udp " + to.toString() + ": send queue full, datagram dropped");
+  }
+  // One allocation holds the request and the bytes.
+  void* memory = ::operator new(sizeof(Impl::SendReq) + bytes.size());
+  auto* req = static_cast<Impl::SendReq*>(memory);
+  req->impl = &s;
+  req->size = bytes.size();
+  std::memcpy(req->bytes, bytes.data(), bytes.size());
+  buf = uv_buf_init(req->bytes, static_cast<unsigned>(bytes.size()));
+  int rc = uv_udp_send(&req->req, &s.udp, &buf, 1, to.sockaddrPtr(),
+                       [](uv_udp_send_t* r, int status) {
+                         auto* q = reinterpret_cast<Impl::SendReq*>(r);
+                         Impl* self = q->impl;
+                         self->queued -= q->size;
+                         --self->inflightSends;
+                         if (status == 0) ++self->stats.sent;
+                         ::operator delete(q);
+                         self->maybeFree();
+                       });
+  if (rc != 0) {
+    ::operator delete(memory);
+    return Error::fromUv(rc, "send udp", to.toString());
+  }
+  s.queued += bytes.size();
+  ++s.inflightSends;
+  return {};
+}
+
+const Endpoint& UdpSocket::localEndpoint() const { return impl_->local; }
+const UdpStats& UdpSocket::stats() const { return impl_->stats; }
+std::size_t UdpSocket::queuedBytes() const { return impl_->queued; }
+
+}  // namespace uvreactor
