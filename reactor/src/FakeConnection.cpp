@@ -37,7 +37,10 @@ void FakeConnection::armIdle() {
 }
 
 void FakeConnection::settle() {
-  if (closeRequested_ && open_ && depth_ == 0) finish(reason_);
+  if (!closeRequested_ || !open_ || depth_ != 0) return;
+  // A graceful close waits for the peer to take the queued output.
+  if (!aborted_ && !queued_.empty()) return;
+  finish(reason_);
 }
 
 void FakeConnection::deliver(std::string_view bytes) {
@@ -133,7 +136,7 @@ void FakeConnection::checkWaterMarks() {
 void FakeConnection::close() {
   if (!open_) return;
   closeRequested_ = true;
-  if (depth_ == 0) finish(reason_);
+  settle();
 }
 
 void FakeConnection::abort() {
@@ -141,13 +144,14 @@ void FakeConnection::abort() {
   closeRequested_ = true;
   aborted_ = true;
   queued_.clear();
-  if (depth_ == 0) finish(reason_);
+  settle();
 }
 
 void FakeConnection::shutdownWrite() { writeShutdown_ = true; }
 
 void FakeConnection::afterCallback() {
-  if (--depth_ == 0 && closeRequested_ && open_) finish(reason_);
+  --depth_;
+  settle();
 }
 
 void FakeConnection::finish(Error reason) {
