@@ -1,5 +1,8 @@
 #include "TcpConnection.hpp"
 
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+
 #include <algorithm>
 #include <exception>
 #include <string>
@@ -370,11 +373,19 @@ void TcpConnection::onTimer() {
     return;
   }
   if (state_ != State::Open || options_.idleTimeoutMs == 0) return;
-  // libuv reports no partial progress of a large write, but its queue shrinks:
-  // a peer draining our output slowly counts as active.
-  std::size_t kernelQueue = uv_stream_get_write_queue_size(stream());
-  if (kernelQueue != lastKernelQueue_) {
-    lastKernelQueue_ = kernelQueue;
+  // A peer draining a large reply slowly is active, though no write
+  // completes: libuv's queue only moves when a third of the kernel's send
+  // buffer frees up, so the kernel's own unsent count is sampled too (one
+  // ioctl per timer expiry, never per packet).
+  std::size_t unsent = uv_stream_get_write_queue_size(stream());
+  uv_os_fd_t fd;
+  int kernelUnsent = 0;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd) == 0 &&
+      ::ioctl(fd, SIOCOUTQ, &kernelUnsent) == 0) {
+    unsent += static_cast<std::size_t>(kernelUnsent);
+  }
+  if (unsent != lastUnsent_) {
+    lastUnsent_ = unsent;
     touch();
   }
   uint64_t idle = loop_.nowMs() - lastActivityMs_;

@@ -97,7 +97,7 @@ class TcpConnection final : public Connection {
   std::vector<Chunk> inflight_;
   std::size_t queued_ = 0;
   uint64_t lastActivityMs_ = 0;
-  std::size_t lastKernelQueue_ = 0;
+  std::size_t lastUnsent_ = 0;  // output bytes not yet taken by the peer, at the last check
   TimerBox* timer_ = nullptr;
   Endpoint peer_;
   Error reason_;

@@ -51,10 +51,13 @@ SocketClient& SocketClient::operator=(SocketClient&& other) noexcept {
   return *this;
 }
 
-bool SocketClient::connect(const Endpoint& to) {
+bool SocketClient::connect(const Endpoint& to, int receiveBuffer) {
   close();
   fd_ = ::socket(to.family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd_ < 0) return false;
+  if (receiveBuffer > 0) {
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, sizeof receiveBuffer);
+  }
   if (::connect(fd_, to.sockaddrPtr(), lengthOf(to)) != 0) {
     close();
     return false;
@@ -151,9 +154,6 @@ void SocketClient::close() {
   fd_ = -1;
 }
 
-void SocketClient::setReceiveBuffer(int bytes) {
-  ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
-}
 
 UdpClient::UdpClient(int family) { fd_ = ::socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0); }
 

@@ -30,12 +30,14 @@ struct FamilyName {
 class SocketClient {
  public:
   SocketClient() = default;
-  explicit SocketClient(const Endpoint& to) { connect(to); }
+  // receiveBuffer > 0 shrinks SO_RCVBUF before connecting (after the
+  // handshake, shrinking it makes the kernel drop data and stall for seconds).
+  explicit SocketClient(const Endpoint& to, int receiveBuffer = 0) { connect(to, receiveBuffer); }
   ~SocketClient();
   SocketClient(SocketClient&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
   SocketClient& operator=(SocketClient&& other) noexcept;
 
-  bool connect(const Endpoint& to);
+  bool connect(const Endpoint& to, int receiveBuffer = 0);
   bool connected() const { return fd_ >= 0; }
   int fd() const { return fd_; }
 
@@ -52,7 +54,6 @@ class SocketClient {
   // Close with SO_LINGER 0: the peer sees a reset.
   void reset();
   void close();
-  void setReceiveBuffer(int bytes);
 
  private:
   int fd_ = -1;

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs every test: the GoogleTest suite
+# in a normal build and again under AddressSanitizer + UndefinedBehaviorSanitizer,
+# the netcat smoke test, and the bounded stress scripts. Exits non-zero on any
+# failure. Takes a few minutes on 2 cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+JOBS=$(nproc)
+
+echo "== build (RelWithDebInfo, -Werror)"
+scripts/setup.sh build
+echo "== unit and integration tests"
+ctest --test-dir build --output-on-failure -j"$JOBS"
+
+echo "== build and test under ASan + UBSan"
+scripts/setup.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DUVR_SANITIZE=ON
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure -j"$JOBS"
+
+echo "== netcat smoke test"
+scripts/smoke-nc.sh build/bin/uvreactor-server
+for s in scripts/stress-*.sh; do
+  [ -x "$s" ] || continue
+  echo "== $s"
+  "$s"
+done
+if [ -x scripts/fuzz.sh ]; then
+  echo "== fuzzing (bounded)"
+  scripts/fuzz.sh
+fi
+echo "== all tests passed"

@@ -1,0 +1,86 @@
+#include <gtest/gtest.h>
+#include <uv.h>
+
+#include "echo/EchoHandler.hpp"
+#include "support/LoopThread.hpp"
+#include "support/SocketClient.hpp"
+#include "uvreactor/UdpSocket.hpp"
+
+using namespace uvreactor;
+using namespace uvreactor::test;
+
+namespace {
+
+struct Recorder final : DatagramHandler {
+  void onDatagram(UdpSocket&, const Endpoint&, std::string_view bytes) override {
+    whole.emplace_back(bytes);
+  }
+  void onTruncated(UdpSocket&, const Endpoint&, std::string_view bytes) override {
+    truncated.emplace_back(bytes);
+  }
+  std::vector<std::string> whole, truncated;
+};
+
+class Udp : public ::testing::TestWithParam<const char*> {
+ protected:
+  void TearDown() override {
+    loop_.call([&] { socket_.reset(); });
+    Error closed = loop_.shutdown();
+    EXPECT_TRUE(closed.ok()) << closed.message();
+  }
+  void bind(DatagramHandler& handler, UdpOptions options = {}) {
+    socket_ = loop_.call([&] {
+      auto s = UdpSocket::bind(loop_.loop(), *Endpoint::parse(GetParam()), handler, options);
+      EXPECT_TRUE(s.ok()) << s.error().message();
+      return s.ok() ? std::move(*s) : nullptr;
+    });
+    ASSERT_NE(socket_, nullptr);
+    address_ = socket_->localEndpoint();
+  }
+  LoopThread loop_;
+  std::unique_ptr<UdpSocket> socket_;
+  Endpoint address_;
+};
+
+}  // namespace
+
+TEST_P(Udp, EchoesEachDatagramToItsSender) {
+  protocols::echo::UdpEchoHandler echo;
+  bind(echo);
+  UdpClient a(address_.family()), b(address_.family());
+  ASSERT_TRUE(a.sendTo(address_, "from a"));
+  ASSERT_TRUE(b.sendTo(address_, "from b"));
+  EXPECT_EQ(a.recv(), "from a");
+  EXPECT_EQ(b.recv(), "from b");
+}
+
+TEST_P(Udp, OversizedDatagramIsReportedTruncatedNotWhole) {
+  Recorder recorder;
+  UdpOptions options;
+  options.maxDatagramSize = 100;
+  bind(recorder, options);
+  UdpClient c(address_.family());
+  ASSERT_TRUE(c.sendTo(address_, std::string(500, 'T')));
+  ASSERT_TRUE(c.sendTo(address_, "small"));
+  for (int i = 0; i < 200; ++i) {
+    if (loop_.call([&] { return recorder.whole.size() + recorder.truncated.size(); }) >= 2) break;
+    std::this_thread::sleep_for(10ms);
+  }
+  loop_.call([&] {
+    EXPECT_EQ(recorder.whole, (std::vector<std::string>{"small"}));
+    ASSERT_EQ(recorder.truncated.size(), 1u);
+    EXPECT_EQ(recorder.truncated[0].size(), 100u);
+    EXPECT_EQ(socket_->stats().truncated, 1u);
+  });
+}
+
+TEST_P(Udp, DatagramTooLargeToSendIsAnError) {
+  Recorder recorder;
+  bind(recorder);
+  Error e = loop_.call([&] { return socket_->send(address_, std::string(70000, 'x')); });
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e.code(), UV_EMSGSIZE);
+  EXPECT_NE(e.message().find(address_.toString()), std::string::npos) << e.message();
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, Udp, ::testing::Values("127.0.0.1:0", "[::1]:0"), FamilyName());
