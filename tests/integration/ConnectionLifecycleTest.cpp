@@ -297,6 +297,43 @@ TEST_F(Lifecycle, HalfCloseWhilePausedReportsEofOnce) {
   EXPECT_EQ(journal_.count("eof"), 1u);
 }
 
+TEST_F(Lifecycle, ShutdownFlushesEveryByteReadBeforeIt) {
+  std::atomic<std::size_t> readByServer{0};
+  listener_ = loop_.call([&] {
+    struct Counting final : ConnectionHandler {
+      explicit Counting(std::atomic<std::size_t>& n) : read(n) {}
+      void onData(Connection& c, std::string_view bytes) override {
+        read += bytes.size();
+        c.send(bytes);
+      }
+      std::atomic<std::size_t>& read;
+    };
+    ListenerOptions options;
+    options.connection.closeTimeoutMs = 30000;
+    return std::move(*TcpListener::listen(
+        loop_.loop(), *Endpoint::parse("127.0.0.1:0"),
+        [&](Connection&) { return std::make_unique<Counting>(readByServer); }, options));
+  });
+  SocketClient c(listener_->localEndpoint(), 8192);
+  std::thread writer([&] { c.sendAll(std::string(std::size_t{8} << 20, 's')); });
+  for (int i = 0; i < 500 && readByServer < (std::size_t{2} << 20); ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  std::atomic<bool> drained{false};
+  std::size_t readAtShutdown = loop_.call([&] {
+    listener_->shutdown([&] { drained = true; });
+    return readByServer.load();
+  });
+  auto all = c.recvUntilEof(30s);
+  c.shutdownWrite();
+  writer.join();
+  ASSERT_TRUE(all.has_value());
+  EXPECT_EQ(all->size(), readAtShutdown) << "bytes read before shutdown were lost or added";
+  c.close();
+  for (int i = 0; i < 500 && !drained; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_TRUE(drained);
+}
+
 TEST_F(Lifecycle, DestroyingTheListenerClosesLiveConnections) {
   listen();
   SocketClient c(address_);
