@@ -47,24 +47,33 @@ void ChatHandler::onData(Connection& connection, std::string_view bytes) {
     logLine(LogLevel::Info, "chat " + connection.peer().toString() + ": " + e.message());
     reply(connection, "! ", "line too long (limit " + std::to_string(codec_.maxLineLength()) +
                                 " bytes); closing");
-    connection.close();
+    endSession(connection);
   }
 }
 
 void ChatHandler::onEof(Connection& connection) {
   // The client will send nothing more: the session ends as with /quit.
-  connection.close();
+  endSession(connection);
 }
 
-void ChatHandler::onClose(Connection&, const Error&) {
+void ChatHandler::onClose(Connection&, const Error&) { leaveRoom(); }
+
+void ChatHandler::leaveRoom() {
   if (member_ == nullptr) return;
   toRoom("* " + member_->nick + " left");
   service_.leave(*member_);
   member_ = nullptr;
 }
 
+void ChatHandler::endSession(Connection& connection) {
+  // The room hears at once, not when the socket finally closes (a graceful
+  // close may wait for the peer's FIN).
+  leaveRoom();
+  connection.close();
+}
+
 bool ChatHandler::handleLine(Connection& connection, std::string_view line) {
-  if (!connection.isOpen()) return false;
+  if (!connection.isOpen() || member_ == nullptr) return false;
   ChatCommand command = parseChatCommand(line);
   switch (command.kind) {
     case CommandKind::Empty:
@@ -152,7 +161,7 @@ bool ChatHandler::handleLine(Connection& connection, std::string_view line) {
       break;
     case CommandKind::Quit:
       reply(connection, "* ", "goodbye");
-      connection.close();
+      endSession(connection);
       return false;
     case CommandKind::Unknown:
       reply(connection, "! ",

@@ -34,6 +34,8 @@ class ChatHandler final : public ConnectionHandler {
   bool handleLine(Connection& connection, std::string_view line);
   void reply(Connection& connection, std::string_view prefix, std::string_view text);
   void toRoom(std::string_view text);
+  void leaveRoom();
+  void endSession(Connection& connection);
 
   ChatRoomService& service_;
   LineCodec codec_;

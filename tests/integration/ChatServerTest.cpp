@@ -1,0 +1,157 @@
+// The chat protocol end to end: the real server process, raw sockets as the
+// clients (what nc would do).
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <thread>
+
+#include "support/ServerProcess.hpp"
+#include "support/SocketClient.hpp"
+
+using namespace uvreactor;
+using namespace uvreactor::test;
+
+namespace {
+
+class ChatServer : public ::testing::Test {
+ protected:
+  void start(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"--protocol", "chat", "--listen", "127.0.0.1:0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    server_ = std::make_unique<ServerProcess>(args);
+    ASSERT_TRUE(server_->ready()) << server_->stderrText();
+  }
+  // Connects and consumes the welcome line; returns the client.
+  SocketClient join(std::string* welcome = nullptr) {
+    SocketClient c(server_->tcp[0]);
+    auto line = c.recvLine();
+    EXPECT_TRUE(line.has_value());
+    if (welcome != nullptr) *welcome = line.value_or("");
+    return c;
+  }
+  void TearDown() override {
+    if (!server_) return;
+    server_->signal(SIGTERM);
+    EXPECT_EQ(server_->wait(), 0) << server_->stderrText();
+  }
+  std::unique_ptr<ServerProcess> server_;
+};
+
+}  // namespace
+
+TEST_F(ChatServer, ATwoClientConversationWithEveryCommand) {
+  start();
+  std::string welcome;
+  SocketClient alice = join(&welcome);
+  EXPECT_EQ(welcome, "* welcome to uvreactor chat, you are guest1 in room lobby; type /help for "
+                     "commands");
+  SocketClient bob = join();
+  EXPECT_EQ(alice.recvLine(), "* guest2 joined");
+  alice.sendAll("/nick alice\r\n");
+  EXPECT_EQ(alice.recvLine(), "* you are now alice");
+  EXPECT_EQ(bob.recvLine(), "* guest1 is now alice");
+  bob.sendAll("/nick alice\n");
+  EXPECT_EQ(bob.recvLine(), "! nick alice is taken");
+  bob.sendAll("/nick bob\n");
+  EXPECT_EQ(bob.recvLine(), "* you are now bob");
+  EXPECT_EQ(alice.recvLine(), "* guest2 is now bob");
+  alice.sendAll("hi bob, caf\xc3\xa9?\n");
+  EXPECT_EQ(bob.recvLine(), "alice: hi bob, caf\xc3\xa9?");
+  bob.sendAll("/me waves\n");
+  EXPECT_EQ(alice.recvLine(), "* bob waves");
+  bob.sendAll("/who\n");
+  EXPECT_EQ(bob.recvLine(), "* in lobby: alice, bob");
+  bob.sendAll("/msg alice secret\n");
+  EXPECT_EQ(alice.recvLine(), "[private] bob: secret");
+  EXPECT_EQ(bob.recvLine(), "* private message sent to alice");
+  alice.sendAll("/join dev\n");
+  EXPECT_EQ(bob.recvLine(), "* alice left");
+  EXPECT_EQ(alice.recvLine(), "* you joined dev (1 members)");
+  bob.sendAll("/rooms\n");
+  EXPECT_EQ(bob.recvLine(), "* rooms: dev (1), lobby (1)");
+  bob.sendAll("/frobnicate\n");
+  EXPECT_EQ(bob.recvLine(), "! unknown command /frobnicate; type /help for commands");
+  bob.sendAll("/help\n");
+  EXPECT_EQ(bob.recvLine()->rfind("* commands: /nick NAME", 0), 0u);
+  EXPECT_EQ(bob.recvLine()->rfind("* ", 0), 0u);
+  bob.sendAll("/quit\n");
+  EXPECT_EQ(bob.recvLine(), "* goodbye");
+  EXPECT_TRUE(bob.waitClosed());
+}
+
+TEST_F(ChatServer, VanishingClientIsAnnouncedAsLeft) {
+  start();
+  SocketClient a = join();
+  {
+    SocketClient b = join();
+    EXPECT_EQ(a.recvLine(), "* guest2 joined");
+    b.reset();
+  }
+  EXPECT_EQ(a.recvLine(), "* guest2 left");
+}
+
+TEST_F(ChatServer, LongLineClosesOnlyTheSender) {
+  start({"--max-line", "100"});
+  SocketClient a = join();
+  SocketClient b = join();
+  EXPECT_EQ(a.recvLine(), "* guest2 joined");
+  b.sendAll(std::string(5000, 'L'));  // no newline needed: it can only get longer
+  EXPECT_EQ(b.recvLine(), "! line too long (limit 100 bytes); closing");
+  EXPECT_TRUE(b.waitClosed());
+  EXPECT_EQ(a.recvLine(), "* guest2 left");
+  a.sendAll("/who\n");
+  EXPECT_EQ(a.recvLine(), "* in lobby: guest1");
+}
+
+TEST_F(ChatServer, BinaryGarbageDoesNotHurtAnyone) {
+  start();
+  SocketClient a = join();
+  SocketClient b = join();
+  EXPECT_EQ(a.recvLine(), "* guest2 joined");
+  std::string garbage;
+  for (int i = 0; i < 256; ++i) garbage.push_back(static_cast<char>(i == '\n' ? 0 : i));
+  b.sendAll(garbage + "\n");
+  auto seen = a.recvLine();
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_EQ(*seen, "guest2: " + garbage);
+  b.sendAll("still fine\n");
+  EXPECT_EQ(a.recvLine(), "guest2: still fine");
+}
+
+TEST_F(ChatServer, SlowReaderIsDisconnectedAndTheRoomIsNotStalled) {
+  start({"--max-queued", "262144", "--high-water", "65536", "--low-water", "16384"});
+  SocketClient slow(server_->tcp[0], 4096);
+  ASSERT_TRUE(slow.recvLine().has_value());
+  SocketClient talker = join();
+  SocketClient listener = join();
+  talker.recvLine();  // guest3 joined
+  std::string line(1000, 'm');
+  // ~8 MiB to the room: far beyond what the kernel buffers for `slow` plus
+  // its queue limit, while `listener` keeps reading.
+  std::thread reader([&] {
+    for (int i = 0; i < 8000; ++i) {
+      auto got = listener.recvLine(10s);
+      if (!got) {
+        ADD_FAILURE() << "listener stalled at line " << i;
+        return;
+      }
+      if (*got == "* guest1 left") --i;  // the slow reader's departure
+    }
+  });
+  for (int i = 0; i < 8000; ++i) talker.sendAll(line + "\n");
+  reader.join();
+  EXPECT_TRUE(slow.waitClosed(10s)) << "the slow reader was never cut off";
+  talker.sendAll("/who\n");
+  auto who = talker.recvLine();
+  if (who == "* guest1 left") who = talker.recvLine();
+  EXPECT_EQ(who, "* in lobby: guest2, guest3");
+}
+
+TEST_F(ChatServer, FullServerSaysSoAndCloses) {
+  start({"--max-connections", "2"});
+  SocketClient a = join();
+  SocketClient b = join();
+  SocketClient c(server_->tcp[0]);
+  EXPECT_EQ(c.recvLine(), "! server full, try again later");
+  EXPECT_TRUE(c.waitClosed());
+}
