@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Chat stress with netcat: N nc clients join one room, each sends M lines,
+# and every client must receive exactly the other clients' lines, each
+# sender's in order (and none of its own). Loopback only, bounded in time;
+# exits non-zero on any loss, duplicate or reordering.
+# Usage: scripts/stress-chat.sh [N=200] [M=20]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-200}; M=${2:-20}
+SERVER=${SERVER:-build/bin/uvreactor-server}
+DEADLINE=${DEADLINE:-120}
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+dir=$(mktemp -d)
+trap 'kill $pid 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$dir"' EXIT
+"$SERVER" --protocol chat --listen 127.0.0.1:0 --max-connections $((N + 100)) \
+  >"$dir/announce" 2>"$dir/err" &
+pid=$!
+for _ in $(seq 100); do grep -q "listening tcp" "$dir/announce" && break; sleep 0.05; done
+port=$(sed -n 's/^listening tcp 127.0.0.1:\([0-9]*\)$/\1/p' "$dir/announce")
+[ -n "$port" ] || { echo "stress-chat: server did not start"; cat "$dir/err"; exit 1; }
+expected=$(( (N - 1) * M ))
+KEEP=${KEEP:-}
+start=$(date +%s%N)
+client() {
+  local i=$1 out=$dir/out.$1
+  echo "/nick c$i"
+  while [ ! -e "$dir/go" ]; do sleep 0.05; done
+  for j in $(seq 0 $((M - 1))); do echo "m $i $j"; done
+  # Stay until the coordinator has seen every line arrive (or gives up).
+  while [ ! -e "$dir/done" ]; do sleep 0.2; done
+  echo "/quit"
+}
+for i in $(seq "$N"); do
+  client "$i" | timeout $((DEADLINE + 10)) nc 127.0.0.1 "$port" >"$dir/out.$i" 2>/dev/null &
+done
+# Everyone has joined (and so will see everyone's lines) before anyone talks.
+for _ in $(seq $((DEADLINE * 10))); do
+  joined=$(grep -l "welcome" "$dir"/out.* 2>/dev/null | wc -l)
+  [ "$joined" -ge "$N" ] && break
+  sleep 0.1
+done
+sleep 0.5  # let the /nick lines land
+touch "$dir/go"
+for _ in $(seq $((DEADLINE * 2))); do
+  total=$(cat "$dir"/out.* | grep -c '^c[0-9]*: m ')
+  [ "$total" -ge $((expected * N)) ] && break
+  sleep 0.5
+done
+touch "$dir/done"
+for p in $(jobs -p); do [ "$p" = "$pid" ] || wait "$p"; done
+result=$(python3 - "$dir" "$N" "$M" <<'PY'
+import re, sys
+d, n, m = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+failed = 0
+for i in range(1, n + 1):
+    seen = {}
+    ok = True
+    for line in open(f"{d}/out.{i}", errors="replace"):
+        g = re.match(r"^c(\d+): m (\d+) (\d+)$", line.rstrip("\n"))
+        if not g:
+            continue
+        nick, sender, j = int(g[1]), int(g[2]), int(g[3])
+        if nick != sender or sender == i:
+            ok = False
+        seen.setdefault(sender, []).append(j)
+    others = [s for s in range(1, n + 1) if s != i]
+    if sorted(seen) != others or any(seen[s] != list(range(m)) for s in others):
+        ok = False
+    failed += not ok
+print(failed)
+PY
+)
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+kill -TERM $pid; wait $pid; code=$?
+echo "stress-chat: clients=$N lines_each=$M expected_per_client=$expected clients_failed=$result server_exit=$code elapsed_ms=$elapsed"
+[ "$result" = "0" ] && [ $code -eq 0 ]
