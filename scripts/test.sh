@@ -18,6 +18,10 @@ scripts/setup.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DUVR_SANITIZE=ON
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$JOBS"
 
+echo "== ThreadSanitizer: cross-thread post while serving"
+scripts/setup.sh build-tsan -DCMAKE_BUILD_TYPE=Debug -DUVR_TSAN=ON
+TSAN_OPTIONS=halt_on_error=1 build-tsan/bin/integration_tests --gtest_filter='Loop.*'
+
 echo "== netcat smoke test"
 scripts/smoke-nc.sh build/bin/uvreactor-server
 for s in scripts/stress-*.sh; do
@@ -25,8 +29,6 @@ for s in scripts/stress-*.sh; do
   echo "== $s"
   "$s"
 done
-if [ -x scripts/fuzz.sh ]; then
-  echo "== fuzzing (bounded)"
-  scripts/fuzz.sh
-fi
+echo "== fuzzing (bounded)"
+scripts/fuzz.sh
 echo "== all tests passed"
