@@ -35,8 +35,7 @@ struct ListenerOptions {
 struct ListenerStats {
   uint64_t accepted = 0;
   uint64_t rejectedByLimit = 0;
-  uint64_t acceptErrors = 0;  // EMFILE and friends
-  uint64_t closedWithError = 0;
+  uint64_t acceptErrors = 0;  // accept failures libuv reports (see EMFILE above)
 };
 
 class TcpListener {
