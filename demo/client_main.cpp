@@ -89,8 +89,10 @@ class TcpSession final : public Session {
   }
   void endOfInput() override {
     inputFinished();
-    if (connection_ != nullptr) connection_->shutdownWrite();
-    else eofPending_ = true;
+    if (connection_ != nullptr)
+      connection_->shutdownWrite();
+    else
+      eofPending_ = true;
   }
   void stop() override {
     cancelQuiet();
@@ -141,7 +143,8 @@ class UdpSession final : public Session, public DatagramHandler {
   }
   void sendLine(const std::string& line) override {
     if (!socket_) return;
-    if (Error e = socket_->send(to_, line)) std::cerr << "uvreactor-client: " << e.message() << "\n";
+    if (Error e = socket_->send(to_, line))
+      std::cerr << "uvreactor-client: " << e.message() << "\n";
   }
   void endOfInput() override { inputFinished(); }
   void stop() override {

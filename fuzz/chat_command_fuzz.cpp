@@ -15,8 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
   ChatCommand c = parseChatCommand(input);
   for (std::string_view part : {c.argument, c.target}) {
-    if (!part.empty() && (part.data() < input.data() ||
-                          part.data() + part.size() > input.data() + input.size())) {
+    if (!part.empty() &&
+        (part.data() < input.data() || part.data() + part.size() > input.data() + input.size())) {
       std::abort();  // views must point into the line
     }
   }

@@ -45,8 +45,8 @@ void ChatHandler::onData(Connection& connection, std::string_view bytes) {
   Error e = codec_.feed(bytes, [&](std::string_view line) { return handleLine(connection, line); });
   if (e) {
     logLine(LogLevel::Info, "chat " + connection.peer().toString() + ": " + e.message());
-    reply(connection, "! ", "line too long (limit " + std::to_string(codec_.maxLineLength()) +
-                                " bytes); closing");
+    reply(connection, "! ",
+          "line too long (limit " + std::to_string(codec_.maxLineLength()) + " bytes); closing");
     endSession(connection);
   }
 }
@@ -56,7 +56,9 @@ void ChatHandler::onEof(Connection& connection) {
   endSession(connection);
 }
 
-void ChatHandler::onClose(Connection&, const Error&) { leaveRoom(); }
+void ChatHandler::onClose(Connection&, const Error&) {
+  leaveRoom();
+}
 
 void ChatHandler::leaveRoom() {
   if (member_ == nullptr) return;

@@ -13,7 +13,9 @@ FakeConnection::~FakeConnection() {
   if (clock_ != nullptr && idleTimer_ != 0) clock_->cancel(idleTimer_);
 }
 
-void FakeConnection::open(const HandlerFactory& factory) { open(factory(*this)); }
+void FakeConnection::open(const HandlerFactory& factory) {
+  open(factory(*this));
+}
 
 void FakeConnection::open(std::unique_ptr<ConnectionHandler> handler) {
   handler_ = std::move(handler);
@@ -97,7 +99,9 @@ void FakeConnection::send(std::string_view bytes) {
   checkWaterMarks();
 }
 
-void FakeConnection::send(Payload payload) { send(payload.view()); }
+void FakeConnection::send(Payload payload) {
+  send(payload.view());
+}
 
 void FakeConnection::send(Payload payload, WriteCallback done) {
   if (!isOpen() || writeShutdown_) {
@@ -147,7 +151,9 @@ void FakeConnection::abort() {
   settle();
 }
 
-void FakeConnection::shutdownWrite() { writeShutdown_ = true; }
+void FakeConnection::shutdownWrite() {
+  writeShutdown_ = true;
+}
 
 void FakeConnection::afterCallback() {
   --depth_;

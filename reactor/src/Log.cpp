@@ -8,8 +8,12 @@ namespace {
 LogLevel gLevel = LogLevel::Warn;
 }  // namespace
 
-void setLogLevel(LogLevel level) { gLevel = level; }
-LogLevel logLevel() { return gLevel; }
+void setLogLevel(LogLevel level) {
+  gLevel = level;
+}
+LogLevel logLevel() {
+  return gLevel;
+}
 
 std::optional<LogLevel> parseLogLevel(std::string_view name) {
   if (name == "debug") return LogLevel::Debug;

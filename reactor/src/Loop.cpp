@@ -24,7 +24,6 @@ struct Loop::Poster {
   }
 };
 
-
 Loop::Loop() : loop_(new uv_loop_t), owned_(true), slab_(new char[kSlabSize]) {
   uv_loop_init(loop_);
   startPoster();
@@ -54,11 +53,17 @@ Loop::~Loop() {
   delete[] slab_;
 }
 
-int Loop::run() { return uv_run(loop_, UV_RUN_DEFAULT); }
+int Loop::run() {
+  return uv_run(loop_, UV_RUN_DEFAULT);
+}
 
-bool Loop::runOnce(bool wait) { return uv_run(loop_, wait ? UV_RUN_ONCE : UV_RUN_NOWAIT) != 0; }
+bool Loop::runOnce(bool wait) {
+  return uv_run(loop_, wait ? UV_RUN_ONCE : UV_RUN_NOWAIT) != 0;
+}
 
-void Loop::stop() { uv_stop(loop_); }
+void Loop::stop() {
+  uv_stop(loop_);
+}
 
 void Loop::post(std::function<void()> work) {
   {
@@ -109,8 +114,8 @@ Error Loop::close() {
   delete loop_;
   loop_ = nullptr;
   if (leaked != 0) {
-    return Error(UV_EBUSY, "loop close: " + std::to_string(leaked) +
-                               " handle(s) still open: " + leakedTypes);
+    return Error(UV_EBUSY,
+                 "loop close: " + std::to_string(leaked) + " handle(s) still open: " + leakedTypes);
   }
   if (rc != 0) return Error::fromUv(rc, "loop close");
   return {};

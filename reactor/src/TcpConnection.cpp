@@ -15,7 +15,9 @@ namespace {
 // Chunks per uv_write; libuv copies the buffer list, so it lives on our stack.
 constexpr std::size_t kMaxBatch = 64;
 
-TcpConnection* self(uv_handle_t* h) { return static_cast<TcpConnection*>(h->data); }
+TcpConnection* self(uv_handle_t* h) {
+  return static_cast<TcpConnection*>(h->data);
+}
 }  // namespace
 
 struct TcpConnection::TimerBox {

@@ -121,8 +121,12 @@ void TcpConnector::start() {
   if (impl_->attempts == 0) impl_->tryConnect();
 }
 
-unsigned TcpConnector::attempts() const { return impl_->attempts; }
-bool TcpConnector::connected() const { return impl_->isConnected && impl_->connection != nullptr; }
+unsigned TcpConnector::attempts() const {
+  return impl_->attempts;
+}
+bool TcpConnector::connected() const {
+  return impl_->isConnected && impl_->connection != nullptr;
+}
 
 uint64_t TcpConnector::backoffDelayMs(const ConnectorOptions& options, unsigned attempt,
                                       double random01) {

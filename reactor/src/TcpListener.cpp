@@ -39,8 +39,10 @@ struct TcpListener::Impl final : detail::ConnectionOwner {
     accepting = false;
     uv_close(reinterpret_cast<uv_handle_t*>(&server), [](uv_handle_t* h) {
       auto* self = static_cast<Impl*>(h->data);
-      if (self->orphaned) delete self;
-      else self->serverClosed = true;
+      if (self->orphaned)
+        delete self;
+      else
+        self->serverClosed = true;
     });
   }
   bool orphaned = false;
@@ -76,10 +78,9 @@ Result<std::unique_ptr<TcpListener>> TcpListener::listen(Loop& loop, const Endpo
   // libuv sets SO_REUSEADDR on bind, so a restarted server binds at once.
   int rc = uv_tcp_bind(&impl->server, at.sockaddrPtr(), at.isV6() ? UV_TCP_IPV6ONLY : 0);
   if (rc == 0) {
-    rc = uv_listen(reinterpret_cast<uv_stream_t*>(&impl->server), impl->options.backlog,
-                   [](uv_stream_t* s, int status) {
-                     static_cast<Impl*>(s->data)->onConnection(status);
-                   });
+    rc = uv_listen(
+        reinterpret_cast<uv_stream_t*>(&impl->server), impl->options.backlog,
+        [](uv_stream_t* s, int status) { static_cast<Impl*>(s->data)->onConnection(status); });
   }
   if (rc != 0) return Error::fromUv(rc, "bind", at.toString());
   sockaddr_storage bound;
@@ -143,11 +144,19 @@ TcpListener::~TcpListener() {
   }
 }
 
-const Endpoint& TcpListener::localEndpoint() const { return impl_->local; }
-std::size_t TcpListener::connectionCount() const { return impl_->connections.size(); }
-const ListenerStats& TcpListener::stats() const { return impl_->stats; }
+const Endpoint& TcpListener::localEndpoint() const {
+  return impl_->local;
+}
+std::size_t TcpListener::connectionCount() const {
+  return impl_->connections.size();
+}
+const ListenerStats& TcpListener::stats() const {
+  return impl_->stats;
+}
 
-void TcpListener::stopAccepting() { impl_->closeServer(); }
+void TcpListener::stopAccepting() {
+  impl_->closeServer();
+}
 
 void TcpListener::shutdown(std::function<void()> done) {
   impl_->closeServer();

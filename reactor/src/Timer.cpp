@@ -32,12 +32,16 @@ void Timer::start(uint64_t timeoutMs, uint64_t repeatMs, std::function<void()> c
       timeoutMs, repeatMs);
 }
 
-void Timer::stop() { uv_timer_stop(&state_->handle); }
+void Timer::stop() {
+  uv_timer_stop(&state_->handle);
+}
 
 bool Timer::active() const {
   return uv_is_active(reinterpret_cast<const uv_handle_t*>(&state_->handle)) != 0;
 }
 
-void Timer::unref() { uv_unref(reinterpret_cast<uv_handle_t*>(&state_->handle)); }
+void Timer::unref() {
+  uv_unref(reinterpret_cast<uv_handle_t*>(&state_->handle));
+}
 
 }  // namespace uvreactor

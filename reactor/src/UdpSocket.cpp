@@ -58,7 +58,7 @@ Result<std::unique_ptr<UdpSocket>> UdpSocket::bind(Loop& loop, const Endpoint& a
           if (self->handler == nullptr) return;
           if (nread < 0) {
             self->handler->onError(*self->owner, Error::fromUv(static_cast<int>(nread), "recv",
-                                                                self->local.toString()));
+                                                               self->local.toString()));
             return;
           }
           if (addr == nullptr) return;  // nothing more to read this round
@@ -112,16 +112,16 @@ Error UdpSocket::send(const Endpoint& to, std::string_view bytes) {
   req->size = bytes.size();
   std::memcpy(req->bytes, bytes.data(), bytes.size());
   buf = uv_buf_init(req->bytes, static_cast<unsigned>(bytes.size()));
-  int rc = uv_udp_send(&req->req, &s.udp, &buf, 1, to.sockaddrPtr(),
-                       [](uv_udp_send_t* r, int status) {
-                         auto* q = reinterpret_cast<Impl::SendReq*>(r);
-                         Impl* self = q->impl;
-                         self->queued -= q->size;
-                         --self->inflightSends;
-                         if (status == 0) ++self->stats.sent;
-                         ::operator delete(q);
-                         self->maybeFree();
-                       });
+  int rc =
+      uv_udp_send(&req->req, &s.udp, &buf, 1, to.sockaddrPtr(), [](uv_udp_send_t* r, int status) {
+        auto* q = reinterpret_cast<Impl::SendReq*>(r);
+        Impl* self = q->impl;
+        self->queued -= q->size;
+        --self->inflightSends;
+        if (status == 0) ++self->stats.sent;
+        ::operator delete(q);
+        self->maybeFree();
+      });
   if (rc != 0) {
     ::operator delete(memory);
     return Error::fromUv(rc, "send udp", to.toString());
@@ -131,8 +131,14 @@ Error UdpSocket::send(const Endpoint& to, std::string_view bytes) {
   return {};
 }
 
-const Endpoint& UdpSocket::localEndpoint() const { return impl_->local; }
-const UdpStats& UdpSocket::stats() const { return impl_->stats; }
-std::size_t UdpSocket::queuedBytes() const { return impl_->queued; }
+const Endpoint& UdpSocket::localEndpoint() const {
+  return impl_->local;
+}
+const UdpStats& UdpSocket::stats() const {
+  return impl_->stats;
+}
+std::size_t UdpSocket::queuedBytes() const {
+  return impl_->queued;
+}
 
 }  // namespace uvreactor

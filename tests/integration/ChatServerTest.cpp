@@ -43,8 +43,9 @@ TEST_F(ChatServer, ATwoClientConversationWithEveryCommand) {
   start();
   std::string welcome;
   SocketClient alice = join(&welcome);
-  EXPECT_EQ(welcome, "* welcome to uvreactor chat, you are guest1 in room lobby; type /help for "
-                     "commands");
+  EXPECT_EQ(welcome,
+            "* welcome to uvreactor chat, you are guest1 in room lobby; type /help for "
+            "commands");
   SocketClient bob = join();
   EXPECT_EQ(alice.recvLine(), "* guest2 joined");
   alice.sendAll("/nick alice\r\n");

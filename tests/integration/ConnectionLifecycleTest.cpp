@@ -59,17 +59,15 @@ class ScriptedHandler final : public ConnectionHandler {
       c.close();
       c.send("dropped after close\n");
     } else if (bytes.rfind("abort", 0) == 0) {
-      c.send(Payload::copyOf(std::string(4 << 20, 'a')), [this](const Error& e) {
-        journal_.add(e ? "write-cancelled" : "write-done");
-      });
+      c.send(Payload::copyOf(std::string(4 << 20, 'a')),
+             [this](const Error& e) { journal_.add(e ? "write-cancelled" : "write-done"); });
       c.abort();
       c.abort();
     } else if (bytes.rfind("flood", 0) == 0) {
       // Far more than the peer will read: the write stays queued.
       for (int i = 0; i < 8; ++i) {
-        c.send(Payload::copyOf(std::string(1 << 20, 'f')), [this](const Error& e) {
-          journal_.add(e ? "write-cancelled" : "write-done");
-        });
+        c.send(Payload::copyOf(std::string(1 << 20, 'f')),
+               [this](const Error& e) { journal_.add(e ? "write-cancelled" : "write-done"); });
       }
     } else {
       c.send(bytes);
@@ -204,7 +202,8 @@ TEST_F(Lifecycle, ClientThatNeverReadsIsPausedNotBuffered) {
     return q;
   });
   EXPECT_LE(queued, options.connection.highWaterMark + Loop::kSlabSize);
-  EXPECT_LT(sent.load(), std::size_t{32} << 20) << "the server kept reading past its high-water mark";
+  EXPECT_LT(sent.load(), std::size_t{32} << 20)
+      << "the server kept reading past its high-water mark";
   // Someone else is served meanwhile.
   SocketClient other(address_);
   other.sendAll("other\n");

@@ -43,9 +43,12 @@ TEST(ServerProgram, AnnouncesRealPortsForEachListenerAndStopsCleanlyOnSignals) {
 }
 
 TEST(ServerProgram, UsageErrorsExitTwoWithMessageAndUsage) {
-  for (auto args : std::vector<std::vector<std::string>>{
-           {"--bogus"}, {"--protocol", "smtp"}, {"--listen", "1.2.3:80"}, {"--max-line", "0"},
-           {"--low-water", "10", "--high-water", "5"}}) {
+  for (auto args :
+       std::vector<std::vector<std::string>>{{"--bogus"},
+                                             {"--protocol", "smtp"},
+                                             {"--listen", "1.2.3:80"},
+                                             {"--max-line", "0"},
+                                             {"--low-water", "10", "--high-water", "5"}}) {
     std::vector<std::string> argv{UVR_SERVER_BIN};
     argv.insert(argv.end(), args.begin(), args.end());
     auto r = runProgram(argv);
@@ -131,7 +134,8 @@ TEST(ServerProgram, ClientWritingButNeverReadingKeepsServerMemoryBounded) {
   std::size_t sent = 0;
   auto deadline = std::chrono::steady_clock::now() + 10s;
   int stalls = 0;
-  while (sent < (std::size_t{256} << 20) && stalls < 5 && std::chrono::steady_clock::now() < deadline) {
+  while (sent < (std::size_t{256} << 20) && stalls < 5 &&
+         std::chrono::steady_clock::now() < deadline) {
     ssize_t n = ::send(hog.fd(), chunk.data(), chunk.size(), MSG_NOSIGNAL);
     if (n > 0) {
       sent += static_cast<std::size_t>(n);

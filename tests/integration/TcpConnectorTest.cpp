@@ -41,8 +41,8 @@ Endpoint closedPort() {
 
 TEST(TcpConnector, AClientIsWrittenLikeAServer) {
   Loop loop;
-  auto server = TcpListener::listen(loop, *Endpoint::parse("[::1]:0"),
-                                    protocols::echo::makeEchoFactory());
+  auto server =
+      TcpListener::listen(loop, *Endpoint::parse("[::1]:0"), protocols::echo::makeEchoFactory());
   ASSERT_TRUE(server.ok());
   std::string reply;
   TcpConnector connector(loop, (*server)->localEndpoint(),
@@ -67,7 +67,8 @@ TEST(TcpConnector, RetriesWithBackoffThenReportsTheError) {
   Endpoint target = closedPort();
   TcpConnector connector(
       loop, target, [](Connection&) -> std::unique_ptr<ConnectionHandler> { return nullptr; },
-      options, [&](const Error& e) {
+      options,
+      [&](const Error& e) {
         failure = e;
         ++failures;
       });

@@ -21,7 +21,9 @@ LoopThread::LoopThread() : loop_(std::make_unique<Loop>()) {
   ready.wait();
 }
 
-LoopThread::~LoopThread() { shutdown(); }
+LoopThread::~LoopThread() {
+  shutdown();
+}
 
 Error LoopThread::shutdown() {
   if (!joined_) {

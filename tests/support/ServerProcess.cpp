@@ -158,6 +158,8 @@ int ServerProcess::wait(std::chrono::milliseconds timeout) {
   return code;
 }
 
-std::string ServerProcess::stderrText() const { return readFile(stderrPath_); }
+std::string ServerProcess::stderrText() const {
+  return readFile(stderrPath_);
+}
 
 }  // namespace uvreactor::test

@@ -39,7 +39,9 @@ std::size_t raiseFdLimit(std::size_t wanted) {
   return r.rlim_cur;
 }
 
-SocketClient::~SocketClient() { close(); }
+SocketClient::~SocketClient() {
+  close();
+}
 
 SocketClient& SocketClient::operator=(SocketClient&& other) noexcept {
   if (this != &other) {
@@ -140,7 +142,9 @@ bool SocketClient::waitClosed(std::chrono::milliseconds timeout) {
   }
 }
 
-void SocketClient::shutdownWrite() { ::shutdown(fd_, SHUT_WR); }
+void SocketClient::shutdownWrite() {
+  ::shutdown(fd_, SHUT_WR);
+}
 
 void SocketClient::reset() {
   if (fd_ < 0) return;
@@ -154,8 +158,9 @@ void SocketClient::close() {
   fd_ = -1;
 }
 
-
-UdpClient::UdpClient(int family) { fd_ = ::socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0); }
+UdpClient::UdpClient(int family) {
+  fd_ = ::socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+}
 
 UdpClient::~UdpClient() {
   if (fd_ >= 0) ::close(fd_);

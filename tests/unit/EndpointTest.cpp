@@ -28,8 +28,8 @@ TEST(Endpoint, LocalhostMeansIpv4Loopback) {
 }
 
 TEST(Endpoint, ErrorsNameTheInput) {
-  for (const char* bad : {"127.0.0.1", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:x9",
-                          "1.2.3:80", "::1:80", "[::1]80", "[::1", "example.com:80"}) {
+  for (const char* bad : {"127.0.0.1", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:x9", "1.2.3:80",
+                          "::1:80", "[::1]80", "[::1", "example.com:80"}) {
     auto e = Endpoint::parse(bad);
     ASSERT_FALSE(e.ok()) << bad;
     std::string shown(bad);

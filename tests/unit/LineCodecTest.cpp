@@ -26,13 +26,14 @@ std::vector<std::string> feedInPieces(LineCodec& codec, const std::string& strea
   return lines;
 }
 
-const std::string kStream = "alpha\nbeta\r\n\n\r\ngamma with spaces\nutf-8 \xc3\xa9\xe2\x82\xac\nlast";
+const std::string kStream =
+    "alpha\nbeta\r\n\n\r\ngamma with spaces\nutf-8 \xc3\xa9\xe2\x82\xac\nlast";
 
 }  // namespace
 
 TEST(LineCodec, SameLinesWholeBytewiseAndRandomPieces) {
-  const std::vector<std::string> expected{"alpha", "beta", "", "", "gamma with spaces",
-                                          "utf-8 \xc3\xa9\xe2\x82\xac"};
+  const std::vector<std::string> expected{
+      "alpha", "beta", "", "", "gamma with spaces", "utf-8 \xc3\xa9\xe2\x82\xac"};
   bool failed;
   LineCodec whole(64);
   EXPECT_EQ(feedInPieces(whole, kStream, {kStream.size()}, &failed), expected);

@@ -18,6 +18,8 @@ LogLevel logLevel();
 std::optional<LogLevel> parseLogLevel(std::string_view name);
 void logLine(LogLevel level, std::string_view message);
 
-inline bool logEnabled(LogLevel level) { return level >= logLevel(); }
+inline bool logEnabled(LogLevel level) {
+  return level >= logLevel();
+}
 
 }  // namespace uvreactor
