@@ -149,7 +149,10 @@ class Server {
       logLine(LogLevel::Info, "stats " + l->localEndpoint().toString() +
                                   ": accepted=" + std::to_string(s.accepted) +
                                   " rejected_by_limit=" + std::to_string(s.rejectedByLimit) +
-                                  " accept_errors=" + std::to_string(s.acceptErrors));
+                                  " accept_errors=" + std::to_string(s.acceptErrors) +
+                                  " idle_timeouts=" + std::to_string(s.idleTimeouts) +
+                                  " slow_consumers=" + std::to_string(s.slowConsumers) +
+                                  " close_timeouts=" + std::to_string(s.closeTimeouts));
     }
   }
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "CloseAndDelete.hpp"
+#include "UvBuffer.hpp"
 #include "uvreactor/Log.hpp"
 
 namespace uvreactor::detail {
@@ -30,11 +31,18 @@ TcpConnection::TcpConnection(Loop& loop, ConnectionOwner* owner, const Connectio
     : loop_(loop), owner_(owner), options_(options), id_(id) {
   uv_tcp_init(loop.raw(), &tcp_);
   tcp_.data = this;
-  writeReq_.data = this;
-  shutdownReq_.data = this;
 }
 
 TcpConnection::~TcpConnection() = default;
+
+TcpConnection::Requests& TcpConnection::requests() {
+  if (!requests_) {
+    requests_ = std::make_unique<Requests>();
+    requests_->write.data = this;
+    requests_->shutdown.data = this;
+  }
+  return *requests_;
+}
 
 void TcpConnection::start(std::unique_ptr<ConnectionHandler> handler) {
   sockaddr_storage address;
@@ -71,48 +79,39 @@ void TcpConnection::discard() {
 
 // ---- output -----------------------------------------------------------------
 
+std::size_t TcpConnection::writeNow(std::string_view bytes) {
+  // Only with nothing queued, so that writing now keeps the order; a whole
+  // write also saves the copy into the queue.
+  if (!pending_.empty() || !inflight_.empty()) return 0;
+  uv_buf_t buf = uvBuffer(bytes.data(), bytes.size());
+  int n = uv_try_write(stream(), &buf, 1);
+  if (n == UV_EAGAIN) return 0;
+  if (n < 0) {
+    failWrite(n);
+    return bytes.size();  // nothing is left to queue on a dead connection
+  }
+  if (n > 0) touch();
+  return static_cast<std::size_t>(n);
+}
+
+void TcpConnection::failWrite(int status) {
+  abortWith(Error::fromUv(status, "write", peer_.toString()));
+}
+
+void TcpConnection::enqueueCopy(std::string_view bytes) {
+  enqueue(Payload::copyOf(bytes), 0, nullptr);
+}
+
 void TcpConnection::send(std::string_view bytes) {
   if (state_ != State::Open || writeShutdownRequested_ || bytes.empty()) return;
-  if (pending_.empty() && inflight_.empty()) {
-    // Nothing is queued, so writing now keeps order and usually saves the copy.
-    uv_buf_t buf = uv_buf_init(const_cast<char*>(bytes.data()), bytes.size());
-    int n = uv_try_write(stream(), &buf, 1);
-    if (n == static_cast<int>(bytes.size())) {
-      touch();
-      return;
-    }
-    if (n < 0 && n != UV_EAGAIN) {
-      abortWith(Error::fromUv(n, "write", peer_.toString()));
-      return;
-    }
-    if (n > 0) {
-      touch();
-      bytes.remove_prefix(static_cast<std::size_t>(n));
-    }
-  }
-  enqueue(Payload::copyOf(bytes), 0, nullptr);
+  std::size_t written = writeNow(bytes);
+  if (written < bytes.size()) enqueueCopy(bytes.substr(written));
 }
 
 void TcpConnection::send(Payload payload) {
   if (state_ != State::Open || writeShutdownRequested_ || payload.empty()) return;
-  std::size_t offset = 0;
-  if (pending_.empty() && inflight_.empty()) {
-    uv_buf_t buf = uv_buf_init(const_cast<char*>(payload.data()), payload.size());
-    int n = uv_try_write(stream(), &buf, 1);
-    if (n == static_cast<int>(payload.size())) {
-      touch();
-      return;
-    }
-    if (n < 0 && n != UV_EAGAIN) {
-      abortWith(Error::fromUv(n, "write", peer_.toString()));
-      return;
-    }
-    if (n > 0) {
-      touch();
-      offset = static_cast<std::size_t>(n);
-    }
-  }
-  enqueue(std::move(payload), offset, nullptr);
+  std::size_t written = writeNow(std::string_view(payload.data(), payload.size()));
+  if (written < payload.size()) enqueue(std::move(payload), written, nullptr);
 }
 
 void TcpConnection::send(Payload payload, WriteCallback done) {
@@ -138,12 +137,11 @@ void TcpConnection::startWrite() {
   uv_buf_t bufs[kMaxBatch];
   for (std::size_t i = 0; i < n; ++i) {
     Chunk& c = pending_[i];
-    bufs[i] = uv_buf_init(const_cast<char*>(c.payload.data() + c.offset),
-                          static_cast<unsigned>(c.payload.size() - c.offset));
+    bufs[i] = uvBuffer(c.payload.data() + c.offset, c.payload.size() - c.offset);
     inflight_.push_back(std::move(c));
   }
   pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(n));
-  int rc = uv_write(&writeReq_, stream(), bufs, static_cast<unsigned>(n),
+  int rc = uv_write(&requests().write, stream(), bufs, static_cast<unsigned>(n),
                     [](uv_write_t* req, int status) {
                       static_cast<TcpConnection*>(req->data)->onWriteDone(status);
                     });
@@ -180,6 +178,7 @@ void TcpConnection::afterOutputChange() {
     std::string why = "slow consumer " + peer_.toString() + ": over " +
                       std::to_string(options_.maxQueuedBytes) + " bytes of output queued";
     logLine(LogLevel::Info, why);
+    cutoff_ = Cutoff::SlowConsumer;
     abortWith(Error(UV_ENOBUFS, std::move(why)));
     return;
   }
@@ -217,7 +216,7 @@ void TcpConnection::updateReading() {
     uv_read_start(
         stream(),
         [](uv_handle_t* h, std::size_t, uv_buf_t* buf) {
-          *buf = uv_buf_init(self(h)->loop_.readSlab(), Loop::kSlabSize);
+          *buf = uvBuffer(self(h)->loop_.readSlab(), Loop::kSlabSize);
         },
         [](uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
           self(reinterpret_cast<uv_handle_t*>(s))->onRead(nread, buf);
@@ -277,7 +276,7 @@ void TcpConnection::beginShutdown() {
     return;
   }
   shutdownIssued_ = true;
-  int rc = uv_shutdown(&shutdownReq_, stream(), [](uv_shutdown_t* req, int status) {
+  int rc = uv_shutdown(&requests().shutdown, stream(), [](uv_shutdown_t* req, int status) {
     auto* c = static_cast<TcpConnection*>(req->data);
     c->shutdownDone_ = true;
     if (c->state_ == State::Closing) return;
@@ -371,6 +370,7 @@ void TcpConnection::onTimer() {
   if (state_ == State::Draining || state_ == State::ShuttingDown) {
     logLine(LogLevel::Info, "close " + peer_.toString() + ": peer did not finish within " +
                                 std::to_string(options_.closeTimeoutMs) + " ms; resetting");
+    if (cutoff_ == Cutoff::None) cutoff_ = Cutoff::CloseTimeout;
     abortWith(Error(UV_ETIMEDOUT, "close " + peer_.toString() + ": timed out"));
     return;
   }
@@ -398,6 +398,7 @@ void TcpConnection::onTimer() {
   std::string why = "idle timeout " + peer_.toString() + ": no activity for " +
                     std::to_string(options_.idleTimeoutMs) + " ms";
   logLine(LogLevel::Info, why);
+  cutoff_ = Cutoff::IdleTimeout;
   if (queued_ > 0) {
     abortWith(Error(UV_ETIMEDOUT, std::move(why)));
   } else {

@@ -32,6 +32,10 @@ class ConnectionOwner {
 
 class TcpConnection final : public Connection {
  public:
+  // Why the library (not the handler or the peer) ended a connection; the
+  // owner counts these in its stats.
+  enum class Cutoff : uint8_t { None, IdleTimeout, SlowConsumer, CloseTimeout };
+
   TcpConnection(Loop& loop, ConnectionOwner* owner, const ConnectionOptions& options, uint64_t id);
   ~TcpConnection() override;
 
@@ -59,6 +63,7 @@ class TcpConnection final : public Connection {
   bool isOpen() const override { return state_ == State::Open; }
   const Endpoint& peer() const override { return peer_; }
   uint64_t id() const override { return id_; }
+  Cutoff cutoff() const { return cutoff_; }
 
  private:
   enum class State : uint8_t { Idle, Open, Draining, ShuttingDown, Closing };
@@ -69,6 +74,11 @@ class TcpConnection final : public Connection {
   };
   struct TimerBox;
 
+  // Writes what the kernel takes at once; returns the bytes taken.
+  std::size_t writeNow(std::string_view bytes);
+  // Cold paths, kept out of line so that the per-message path stays short.
+  [[gnu::noinline]] void failWrite(int status);
+  [[gnu::noinline]] void enqueueCopy(std::string_view bytes);
   void enqueue(Payload payload, std::size_t offset, WriteCallback done);
   void startWrite();
   void onWriteDone(int status);
@@ -80,18 +90,28 @@ class TcpConnection final : public Connection {
   void finalClose();
   void armTimer(uint64_t ms);
   void onTimer();
-  void touch() { lastActivityMs_ = loop_.nowMs(); }
+  // Only the idle timeout reads the activity time; without one, skip the call.
+  void touch() {
+    if (options_.idleTimeoutMs != 0) lastActivityMs_ = loop_.nowMs();
+  }
   void stopTimer();
   template <class F>
-  void guarded(F&& call);
+  [[gnu::always_inline]] inline void guarded(F&& call);
 
   Loop& loop_;
   ConnectionOwner* owner_;
   const ConnectionOptions& options_;
   uint64_t id_;
   uv_tcp_t tcp_;
-  uv_write_t writeReq_;
-  uv_shutdown_t shutdownReq_;
+  // The write and shutdown requests, made on first need: most connections
+  // of an echo or chat server never queue a write, and an idle one should
+  // cost as little memory as it can.
+  struct Requests {
+    uv_write_t write;
+    uv_shutdown_t shutdown;
+  };
+  Requests& requests();
+  std::unique_ptr<Requests> requests_;
   std::unique_ptr<ConnectionHandler> handler_;
   std::vector<Chunk> pending_;
   std::vector<Chunk> inflight_;
@@ -102,6 +122,7 @@ class TcpConnection final : public Connection {
   Endpoint peer_;
   Error reason_;
   State state_ = State::Idle;
+  Cutoff cutoff_ = Cutoff::None;
   bool reading_ = false;
   bool userPaused_ = false;
   bool aboveHigh_ = false;

@@ -27,6 +27,19 @@ struct TcpListener::Impl final : detail::ConnectionOwner {
 
   void onConnection(int status);
   void connectionClosed(detail::TcpConnection& c) override {
+    switch (c.cutoff()) {
+      case detail::TcpConnection::Cutoff::IdleTimeout:
+        ++stats.idleTimeouts;
+        break;
+      case detail::TcpConnection::Cutoff::SlowConsumer:
+        ++stats.slowConsumers;
+        break;
+      case detail::TcpConnection::Cutoff::CloseTimeout:
+        ++stats.closeTimeouts;
+        break;
+      case detail::TcpConnection::Cutoff::None:
+        break;
+    }
     connections.erase(&c);
     if (connections.empty() && onDrained) {
       auto done = std::move(onDrained);

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "CloseAndDelete.hpp"
+#include "UvBuffer.hpp"
 
 namespace uvreactor {
 
@@ -51,7 +52,7 @@ Result<std::unique_ptr<UdpSocket>> UdpSocket::bind(Loop& loop, const Endpoint& a
         &impl->udp,
         [](uv_handle_t* h, std::size_t, uv_buf_t* buf) {
           auto* self = static_cast<Impl*>(h->data);
-          *buf = uv_buf_init(self->buffer, static_cast<unsigned>(self->options.maxDatagramSize));
+          *buf = detail::uvBuffer(self->buffer, self->options.maxDatagramSize);
         },
         [](uv_udp_t* u, ssize_t nread, const uv_buf_t* buf, const sockaddr* addr, unsigned flags) {
           auto* self = static_cast<Impl*>(u->data);
@@ -92,7 +93,7 @@ UdpSocket::~UdpSocket() {
 
 Error UdpSocket::send(const Endpoint& to, std::string_view bytes) {
   Impl& s = *impl_;
-  uv_buf_t buf = uv_buf_init(const_cast<char*>(bytes.data()), static_cast<unsigned>(bytes.size()));
+  uv_buf_t buf = detail::uvBuffer(bytes.data(), bytes.size());
   if (s.inflightSends == 0) {
     int rc = uv_udp_try_send(&s.udp, &buf, 1, to.sockaddrPtr());
     if (rc >= 0) {
@@ -111,7 +112,7 @@ Error UdpSocket::send(const Endpoint& to, std::string_view bytes) {
   req->impl = &s;
   req->size = bytes.size();
   std::memcpy(req->bytes, bytes.data(), bytes.size());
-  buf = uv_buf_init(req->bytes, static_cast<unsigned>(bytes.size()));
+  buf = detail::uvBuffer(req->bytes, bytes.size());
   int rc =
       uv_udp_send(&req->req, &s.udp, &buf, 1, to.sockaddrPtr(), [](uv_udp_send_t* r, int status) {
         auto* q = reinterpret_cast<Impl::SendReq*>(r);

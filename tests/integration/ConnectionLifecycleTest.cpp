@@ -59,7 +59,10 @@ class ScriptedHandler final : public ConnectionHandler {
       c.close();
       c.send("dropped after close\n");
     } else if (bytes.rfind("abort", 0) == 0) {
-      c.send(Payload::copyOf(std::string(4 << 20, 'a')),
+      // More than the kernel's largest send buffer (tcp_wmem max, 4 MiB by
+      // default) and less than maxQueuedBytes: some of it is certainly still
+      // queued at abort(), as long as the peer reads nothing.
+      c.send(Payload::copyOf(std::string(6 << 20, 'a')),
              [this](const Error& e) { journal_.add(e ? "write-cancelled" : "write-done"); });
       c.abort();
       c.abort();
@@ -152,8 +155,8 @@ TEST_F(Lifecycle, AbortInsideOnDataCancelsQueuedWriteBeforeClose) {
   listen();
   SocketClient c(address_, 4096);
   c.sendAll("abort");
+  ASSERT_TRUE(journal_.waitFor("close"));  // read nothing until then
   EXPECT_TRUE(c.waitClosed());
-  ASSERT_TRUE(journal_.waitFor("close"));
   auto events = journal_.snapshot();
   EXPECT_EQ(events, (std::vector<std::string>{"open", "data", "high", "write-cancelled", "close"}))
       << "the completion is reported once, before close";
@@ -232,6 +235,35 @@ TEST_F(Lifecycle, IdleConnectionIsClosedActiveOneIsNot) {
   chatty.sendAll("y");
   EXPECT_EQ(chatty.recvExact(1), "y") << "an active connection outlived the idle timeout";
   ASSERT_TRUE(journal_.waitFor("close:idle timeout"));
+  EXPECT_EQ(loop_.call([&] { return listener_->stats().idleTimeouts; }), 1u);
+}
+
+TEST_F(Lifecycle, SlowConsumerOverTheQueueCapIsResetAndCounted) {
+  ListenerOptions options;
+  options.connection.maxQueuedBytes = 2 << 20;
+  listen(options);
+  SocketClient slow(address_, 4096);
+  slow.sendAll("flood");  // 8 MiB for a peer that reads nothing
+  ASSERT_TRUE(journal_.waitFor("close:slow consumer"));
+  EXPECT_TRUE(slow.waitClosed(5s));
+  // The first write may have gone out whole before the cap was crossed.
+  EXPECT_EQ(journal_.count("write-"), 8u) << "every write is reported exactly once";
+  EXPECT_GE(journal_.count("write-cancelled"), 6u);
+  EXPECT_EQ(loop_.call([&] { return listener_->stats().slowConsumers; }), 1u);
+  EXPECT_TRUE(waitConnections(0));
+}
+
+TEST_F(Lifecycle, GracefulCloseIsBoundedWhenThePeerNeverFinishes) {
+  ListenerOptions options;
+  options.connection.closeTimeoutMs = 200;
+  listen(options);
+  SocketClient c(address_);
+  c.sendAll("close");
+  EXPECT_EQ(c.recvLine(), "bye");
+  // We keep our side open and send nothing: the server gives up and resets.
+  ASSERT_TRUE(journal_.waitFor("close"));
+  EXPECT_EQ(loop_.call([&] { return listener_->stats().closeTimeouts; }), 1u);
+  EXPECT_TRUE(waitConnections(0));
 }
 
 TEST_F(Lifecycle, SlowReaderMakingProgressIsNotIdle) {

@@ -32,10 +32,15 @@ struct ListenerOptions {
   ConnectionOptions connection;
 };
 
+// Counts of what the listener turned away or cut off; every one is also
+// logged at Info (Warn for accept errors) with the peer's address.
 struct ListenerStats {
   uint64_t accepted = 0;
   uint64_t rejectedByLimit = 0;
-  uint64_t acceptErrors = 0;  // accept failures libuv reports (see EMFILE above)
+  uint64_t acceptErrors = 0;   // accept failures libuv reports (see EMFILE above)
+  uint64_t idleTimeouts = 0;   // closed after ConnectionOptions::idleTimeoutMs of no activity
+  uint64_t slowConsumers = 0;  // reset for queuing more than maxQueuedBytes of output
+  uint64_t closeTimeouts = 0;  // reset when a graceful close outlived closeTimeoutMs
 };
 
 class TcpListener {
