@@ -13,6 +13,9 @@ scripts/setup.sh build
 echo "== unit and integration tests"
 ctest --test-dir build --output-on-failure -j"$JOBS"
 
+echo "== Release build (what bench/run.sh uses; -O3 raises warnings -O2 does not)"
+scripts/setup.sh build-release -DCMAKE_BUILD_TYPE=Release -DUVR_TESTS=OFF
+
 echo "== build and test under ASan + UBSan"
 scripts/setup.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DUVR_SANITIZE=ON
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <iostream>
 #include <thread>
+#include <vector>
 
 #include "support/ServerProcess.hpp"
 #include "support/SocketClient.hpp"
@@ -155,4 +157,32 @@ TEST_F(ChatServer, FullServerSaysSoAndCloses) {
   SocketClient c(server_->tcp[0]);
   EXPECT_EQ(c.recvLine(), "! server full, try again later");
   EXPECT_TRUE(c.waitClosed());
+}
+
+TEST_F(ChatServer, BroadcastSharesOneCopyOfEachLineAcrossTheRoom) {
+  // 100 members that never read. The kernel takes up to about 4 MiB per
+  // socket (tcp_wmem), so 8 MB of lines leaves several MB per member queued
+  // in the server: ~400 MB in all if copied per member; shared, each line is
+  // held once and a member queues only a reference to it.
+  start({"--max-connections", "200", "--max-queued", "67108864"});
+  constexpr int kMembers = 100, kLines = 8000;
+  std::vector<SocketClient> silent;
+  for (int i = 0; i < kMembers; ++i) {
+    silent.emplace_back(server_->tcp[0], 4096);
+    ASSERT_TRUE(silent.back().recvLine().has_value());  // welcome; then read nothing
+  }
+  SocketClient talker = join();
+  talker.sendAll("/who\n");  // every join is processed before the baseline
+  ASSERT_TRUE(talker.recvLine().has_value());
+  long before = server_->rssKiB();
+  std::string line(1000, 's');
+  for (int i = 0; i < kLines; ++i) talker.sendAll(line + "\n");
+  talker.sendAll("/who\n");  // answered after every line was broadcast
+  ASSERT_TRUE(talker.recvLine(30s).has_value());
+  long growthKiB = server_->rssKiB() - before;
+  long copiedKiB = long{kMembers} * kLines * 1001 / 1024;
+  std::cout << "[ measured ] broadcast of " << kLines << " x 1000 B to " << kMembers
+            << " silent members: server RSS +" << growthKiB << " KiB (copies would be ~"
+            << copiedKiB << " KiB, less what the kernel buffers)\n";
+  EXPECT_LT(growthKiB, copiedKiB / 4);  // leaves room for ASan's allocator
 }

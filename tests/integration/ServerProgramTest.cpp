@@ -11,20 +11,6 @@
 using namespace uvreactor;
 using namespace uvreactor::test;
 
-namespace {
-long rssKiB(pid_t pid) {
-  FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/status").c_str(), "r");
-  if (f == nullptr) return -1;
-  char line[256];
-  long kib = -1;
-  while (std::fgets(line, sizeof line, f)) {
-    if (std::sscanf(line, "VmRSS: %ld kB", &kib) == 1) break;
-  }
-  std::fclose(f);
-  return kib;
-}
-}  // namespace
-
 TEST(ServerProgram, AnnouncesRealPortsForEachListenerAndStopsCleanlyOnSignals) {
   for (int signum : {SIGTERM, SIGINT}) {
     ServerProcess server({"--listen", "127.0.0.1:0", "--listen", "[::1]:0"}, 2);
@@ -126,7 +112,7 @@ TEST(ServerProgram, SecondSignalExitsAtOnce) {
 TEST(ServerProgram, ClientWritingButNeverReadingKeepsServerMemoryBounded) {
   ServerProcess server({"--listen", "127.0.0.1:0", "--no-udp"});
   ASSERT_TRUE(server.ready());
-  long before = rssKiB(server.pid());
+  long before = server.rssKiB();
   SocketClient hog(server.tcp[0], 4096);
   timeval tv{0, 300000};
   ::setsockopt(hog.fd(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
@@ -144,7 +130,7 @@ TEST(ServerProgram, ClientWritingButNeverReadingKeepsServerMemoryBounded) {
       ++stalls;  // the server stopped reading: the send buffer stays full
     }
   }
-  long after = rssKiB(server.pid());
+  long after = server.rssKiB();
   EXPECT_LT(sent, std::size_t{256} << 20) << "the server swallowed everything";
   EXPECT_LT(after - before, 64 * 1024) << "RSS grew by " << (after - before) << " KiB";
   SocketClient other(server.tcp[0]);

@@ -145,6 +145,15 @@ ServerProcess::~ServerProcess() {
   if (!stderrPath_.empty()) ::unlink(stderrPath_.c_str());
 }
 
+long ServerProcess::rssKiB() const {
+  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
 void ServerProcess::signal(int signum) {
   if (pid_ > 0 && !exitCode_) ::kill(pid_, signum);
 }

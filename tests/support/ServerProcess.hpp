@@ -36,6 +36,8 @@ class ServerProcess {
   bool ready() const { return !tcp.empty(); }
   pid_t pid() const { return pid_; }
   void signal(int signum);
+  // Resident set size of the running server, from /proc; -1 if unknown.
+  long rssKiB() const;
   // Waits for exit; returns the exit code, or -1 on timeout (then kills).
   int wait(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   std::string stderrText() const;

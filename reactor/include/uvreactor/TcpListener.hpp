@@ -26,7 +26,11 @@
 namespace uvreactor {
 
 struct ListenerOptions {
-  int backlog = 511;
+  // Connections the kernel completes before we accept them; it clamps this
+  // to net.core.somaxconn (4096 on current kernels). A short backlog drops
+  // SYNs during a burst of connects, and a client whose SYNs keep being
+  // dropped gives up after about two minutes.
+  int backlog = 4096;
   std::size_t maxConnections = 10000;  // 0: no limit
   std::string rejectMessage;           // sent to a peer turned away by the limit
   ConnectionOptions connection;
