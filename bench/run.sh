@@ -20,16 +20,7 @@ for f in build.sh anchors.sh echoload.c anchors; do
 done
 # What the bench itself needs beyond the build (matplotlib from Debian, so
 # the system Python, not whichever python3 comes first on PATH).
-missing=()
-for p in strace valgrind python3-matplotlib; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "bench: installing ${missing[*]}"
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+scripts/install-packages.sh strace valgrind python3-matplotlib
 PY=/usr/bin/python3
 scripts/setup.sh build-release -DCMAKE_BUILD_TYPE=Release -DUVR_TESTS=OFF >/dev/null
 export BIN=${BIN:-${XDG_CACHE_HOME:-$HOME/.cache}/uvreactor-bench}
@@ -48,7 +39,7 @@ start=$(date +%s)
 # round calls anchors.sh once per server, in an order rotated by one place
 # per round, and numbers the rounds itself.
 ours="uvreactor=$SERVER --listen 127.0.0.1:PORT --max-connections 20000 --log-level error"
-peers=(${ONLY//,/ })
+peers=(${ONLY:+${ONLY//,/ }})
 ((${#peers[@]})) || peers=(epoll libuv asio uvloop asyncio socketserver)
 order=(uvreactor "${peers[@]}")
 : > "$raw"
