@@ -79,39 +79,44 @@ void TcpConnection::discard() {
 
 // ---- output -----------------------------------------------------------------
 
-std::size_t TcpConnection::writeNow(std::string_view bytes) {
+int TcpConnection::tryWrite(std::string_view bytes) {
   // Only with nothing queued, so that writing now keeps the order; a whole
   // write also saves the copy into the queue.
-  if (!pending_.empty() || !inflight_.empty()) return 0;
+  if (!pending_.empty() || !inflight_.empty()) return UV_EAGAIN;
   uv_buf_t buf = uvBuffer(bytes.data(), bytes.size());
   int n = uv_try_write(stream(), &buf, 1);
-  if (n == UV_EAGAIN) return 0;
-  if (n < 0) {
-    failWrite(n);
-    return bytes.size();  // nothing is left to queue on a dead connection
-  }
   if (n > 0) touch();
-  return static_cast<std::size_t>(n);
+  return n;
 }
 
-void TcpConnection::failWrite(int status) {
-  abortWith(Error::fromUv(status, "write", peer_.toString()));
+// Out of line: what the kernel did not take at once, or a write error.
+bool TcpConnection::failedWrite(int tried) {
+  if (tried >= 0 || tried == UV_EAGAIN) return false;
+  abortWith(Error::fromUv(tried, "write", peer_.toString()));
+  return true;
 }
 
-void TcpConnection::enqueueCopy(std::string_view bytes) {
-  enqueue(Payload::copyOf(bytes), 0, nullptr);
+void TcpConnection::queueRest(std::string_view bytes, int tried) {
+  if (failedWrite(tried)) return;
+  enqueue(Payload::copyOf(bytes.substr(tried > 0 ? static_cast<std::size_t>(tried) : 0)), 0,
+          nullptr);
+}
+
+void TcpConnection::queueRest(Payload payload, int tried) {
+  if (failedWrite(tried)) return;
+  enqueue(std::move(payload), tried > 0 ? static_cast<std::size_t>(tried) : 0, nullptr);
 }
 
 void TcpConnection::send(std::string_view bytes) {
   if (state_ != State::Open || writeShutdownRequested_ || bytes.empty()) return;
-  std::size_t written = writeNow(bytes);
-  if (written < bytes.size()) enqueueCopy(bytes.substr(written));
+  int n = tryWrite(bytes);
+  if (n != static_cast<int>(bytes.size())) queueRest(bytes, n);
 }
 
 void TcpConnection::send(Payload payload) {
   if (state_ != State::Open || writeShutdownRequested_ || payload.empty()) return;
-  std::size_t written = writeNow(std::string_view(payload.data(), payload.size()));
-  if (written < payload.size()) enqueue(std::move(payload), written, nullptr);
+  int n = tryWrite(std::string_view(payload.data(), payload.size()));
+  if (n != static_cast<int>(payload.size())) queueRest(std::move(payload), n);
 }
 
 void TcpConnection::send(Payload payload, WriteCallback done) {
@@ -234,7 +239,10 @@ void TcpConnection::onRead(ssize_t nread, const uv_buf_t* buf) {
     }
     return;
   }
-  if (nread == 0) return;
+  if (nread < 0) onReadEnd(nread);
+}
+
+void TcpConnection::onReadEnd(ssize_t nread) {
   if (nread != UV_EOF) {
     abortWith(Error::fromUv(static_cast<int>(nread), "read", peer_.toString()));
     return;

@@ -74,15 +74,18 @@ class TcpConnection final : public Connection {
   };
   struct TimerBox;
 
-  // Writes what the kernel takes at once; returns the bytes taken.
-  std::size_t writeNow(std::string_view bytes);
-  // Cold paths, kept out of line so that the per-message path stays short.
-  [[gnu::noinline]] void failWrite(int status);
-  [[gnu::noinline]] void enqueueCopy(std::string_view bytes);
+  // The per-message path: a uv_try_write when nothing is queued (UV_EAGAIN
+  // when something is). Everything else is out of line, so that this path
+  // stays short (see bench/deterministic.py).
+  int tryWrite(std::string_view bytes);
+  [[gnu::noinline]] bool failedWrite(int tried);
+  [[gnu::noinline]] void queueRest(std::string_view bytes, int tried);
+  [[gnu::noinline]] void queueRest(Payload payload, int tried);
   void enqueue(Payload payload, std::size_t offset, WriteCallback done);
   void startWrite();
   void onWriteDone(int status);
   void onRead(ssize_t nread, const uv_buf_t* buf);
+  [[gnu::noinline]] void onReadEnd(ssize_t nread);  // EOF or error, off the per-message path
   void onClosed();
   void updateReading();
   void afterOutputChange();
