@@ -99,11 +99,11 @@ void FakeConnection::send(std::string_view bytes) {
   checkWaterMarks();
 }
 
-void FakeConnection::send(Payload payload) {
+void FakeConnection::send(const Payload& payload) {
   send(payload.view());
 }
 
-void FakeConnection::send(Payload payload, WriteCallback done) {
+void FakeConnection::send(const Payload& payload, WriteCallback done) {
   if (!isOpen() || writeShutdown_) {
     if (done) done(Error(UV_ECANCELED, "write: connection closing"));
     return;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "CloseAndDelete.hpp"
+#include "FlushList.hpp"
 #include "uvreactor/Log.hpp"
 
 namespace uvreactor {
@@ -34,6 +35,7 @@ Loop::Loop(uv_loop_t* existing) : loop_(existing), owned_(false), slab_(new char
 }
 
 void Loop::startPoster() {
+  flushes_ = detail::FlushList::create(loop_);
   poster_ = new Poster;
   poster_->async.data = poster_;
   uv_async_init(loop_, &poster_->async,
@@ -49,6 +51,7 @@ Loop::~Loop() {
   } else if (poster_ != nullptr) {
     // The embedding application runs the loop that will call this back.
     detail::closeAndDelete(poster_, reinterpret_cast<uv_handle_t*>(&poster_->async));
+    flushes_->destroy();
   }
   delete[] slab_;
 }
@@ -76,13 +79,16 @@ void Loop::post(std::function<void()> work) {
 std::size_t Loop::liveHandleCount() const {
   struct Count {
     const void* own;
+    const detail::FlushList* flushes;
     std::size_t n;
-  } count{poster_ != nullptr ? &poster_->async : nullptr, 0};
+  } count{poster_ != nullptr ? &poster_->async : nullptr, flushes_, 0};
   uv_walk(
       loop_,
       [](uv_handle_t* h, void* arg) {
         auto* c = static_cast<Count*>(arg);
-        if (h != c->own && !uv_is_closing(h)) ++c->n;
+        if (h == c->own || uv_is_closing(h)) return;
+        if (c->flushes != nullptr && c->flushes->isOwnHandle(h)) return;
+        ++c->n;
       },
       &count);
   return count.n;
@@ -98,6 +104,8 @@ Error Loop::close() {
   std::size_t leaked = liveHandleCount();
   detail::closeAndDelete(poster_, reinterpret_cast<uv_handle_t*>(&poster_->async));
   poster_ = nullptr;
+  flushes_->destroy();
+  flushes_ = nullptr;
   std::string leakedTypes;
   uv_walk(
       loop_,

@@ -13,8 +13,9 @@
 
 namespace uvreactor::detail {
 namespace {
-// Chunks per uv_write; libuv copies the buffer list, so it lives on our stack.
-constexpr std::size_t kMaxBatch = 64;
+// Buffers per gathered write: Linux's IOV_MAX. libuv copies the list, so it
+// lives on our stack.
+constexpr unsigned kMaxIov = 1024;
 
 TcpConnection* self(uv_handle_t* h) {
   return static_cast<TcpConnection*>(h->data);
@@ -34,15 +35,6 @@ TcpConnection::TcpConnection(Loop& loop, ConnectionOwner* owner, const Connectio
 }
 
 TcpConnection::~TcpConnection() = default;
-
-TcpConnection::Requests& TcpConnection::requests() {
-  if (!requests_) {
-    requests_ = std::make_unique<Requests>();
-    requests_->write.data = this;
-    requests_->shutdown.data = this;
-  }
-  return *requests_;
-}
 
 void TcpConnection::start(std::unique_ptr<ConnectionHandler> handler) {
   sockaddr_storage address;
@@ -79,107 +71,143 @@ void TcpConnection::discard() {
 
 // ---- output -----------------------------------------------------------------
 
-int TcpConnection::tryWrite(std::string_view bytes) {
-  // Only with nothing queued, so that writing now keeps the order; a whole
-  // write also saves the copy into the queue.
-  if (!pending_.empty() || !inflight_.empty()) return UV_EAGAIN;
-  uv_buf_t buf = uvBuffer(bytes.data(), bytes.size());
-  int n = uv_try_write(stream(), &buf, 1);
-  if (n > 0) touch();
-  return n;
-}
-
-// Out of line: what the kernel did not take at once, or a write error.
-bool TcpConnection::failedWrite(int tried) {
-  if (tried >= 0 || tried == UV_EAGAIN) return false;
-  abortWith(Error::fromUv(tried, "write", peer_.toString()));
-  return true;
-}
-
-void TcpConnection::queueRest(std::string_view bytes, int tried) {
-  if (failedWrite(tried)) return;
-  enqueue(Payload::copyOf(bytes.substr(tried > 0 ? static_cast<std::size_t>(tried) : 0)), 0,
-          nullptr);
-}
-
-void TcpConnection::queueRest(Payload payload, int tried) {
-  if (failedWrite(tried)) return;
-  enqueue(std::move(payload), tried > 0 ? static_cast<std::size_t>(tried) : 0, nullptr);
-}
+struct TcpConnection::WriteRequest {
+  uv_write_t req;
+  TcpConnection* connection;
+  WriteRequest* next = nullptr;
+  uint64_t start;  // queue position of its first byte
+  std::vector<OutputQueue::Segment> segments;
+};
 
 void TcpConnection::send(std::string_view bytes) {
   if (state_ != State::Open || writeShutdownRequested_ || bytes.empty()) return;
-  int n = tryWrite(bytes);
-  if (n != static_cast<int>(bytes.size())) queueRest(bytes, n);
+  // Bytes of the read being delivered stay in the slab until it returns,
+  // and afterRead() writes or copies them before that: no copy on the echo
+  // path.
+  if (inRead_ && loop_.inReadSlab(bytes.data())) {
+    queue_.appendBorrowed(bytes);
+  } else {
+    queue_.appendCopy(bytes);
+  }
+  afterSend();
 }
 
-void TcpConnection::send(Payload payload) {
+void TcpConnection::send(const Payload& payload) {
   if (state_ != State::Open || writeShutdownRequested_ || payload.empty()) return;
-  int n = tryWrite(std::string_view(payload.data(), payload.size()));
-  if (n != static_cast<int>(payload.size())) queueRest(std::move(payload), n);
+  queue_.append(payload);
+  afterSend();
 }
 
-void TcpConnection::send(Payload payload, WriteCallback done) {
+void TcpConnection::send(const Payload& payload, WriteCallback done) {
   if (state_ != State::Open || writeShutdownRequested_) {
     if (done) done(Error(UV_ECANCELED, "write " + peer_.toString() + ": connection closing"));
     return;
   }
-  // A completion is always reported from the write callback, never from
-  // inside send(), so the caller is not re-entered.
-  enqueue(std::move(payload), 0, std::move(done));
+  queue_.append(payload);
+  // A completion is always reported from a flush or a write callback, never
+  // from inside send(), so the caller is not re-entered.
+  if (done) queue_.addCallback(std::move(done));
+  afterSend();
 }
 
-void TcpConnection::enqueue(Payload payload, std::size_t offset, WriteCallback done) {
-  queued_ += payload.size() - offset;
-  pending_.push_back(Chunk{std::move(payload), offset, std::move(done)});
-  startWrite();
+// Out of line: this iteration's output passed the high-water mark. Holding
+// more for one write saves nothing and costs memory, so it goes to the
+// kernel now; only what the kernel refuses counts against the marks and the
+// slow-consumer cap (a healthy reader is never cut off for output we held).
+void TcpConnection::overflow() {
+  writeQueued(false);
+  if (!queue_.empty() || queue_.hasCallbacks()) loop_.flushList().add(*this);
+}
+
+void TcpConnection::writeQueued(bool report) {
+  if (state_ == State::Closing) return;
+  // While libuv still holds bytes of an earlier uv_write, anything written
+  // now would overtake them; its completion lists us again.
+  if (!queue_.empty() && libuvUnwritten() == 0) {
+    uv_buf_t bufs[kMaxIov];
+    while (!queue_.empty()) {
+      unsigned n = queue_.gather(bufs, kMaxIov);
+      std::size_t want = 0;
+      for (unsigned i = 0; i < n; ++i) want += bufs[i].len;
+      int written = uv_try_write(stream(), bufs, n);
+      if (written < 0 && written != UV_EAGAIN) {
+        abortWith(Error::fromUv(written, "write", peer_.toString()));
+        return;
+      }
+      if (written > 0) {
+        queue_.consume(static_cast<std::size_t>(written));
+        touch();
+      }
+      if (written < 0 || static_cast<std::size_t>(written) < want) {
+        handOver(bufs);
+        break;
+      }
+    }
+  }
+  if (state_ == State::Closing) return;
+  if (report && queue_.hasCallbacks()) reportWritten();
+  if (state_ == State::Closing) return;
   afterOutputChange();
-}
-
-void TcpConnection::startWrite() {
-  if (!inflight_.empty() || pending_.empty() || state_ == State::Closing) return;
-  std::size_t n = std::min(pending_.size(), kMaxBatch);
-  uv_buf_t bufs[kMaxBatch];
-  for (std::size_t i = 0; i < n; ++i) {
-    Chunk& c = pending_[i];
-    bufs[i] = uvBuffer(c.payload.data() + c.offset, c.payload.size() - c.offset);
-    inflight_.push_back(std::move(c));
-  }
-  pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(n));
-  int rc = uv_write(&requests().write, stream(), bufs, static_cast<unsigned>(n),
-                    [](uv_write_t* req, int status) {
-                      static_cast<TcpConnection*>(req->data)->onWriteDone(status);
-                    });
-  if (rc != 0) abortWith(Error::fromUv(rc, "write", peer_.toString()));
-}
-
-void TcpConnection::onWriteDone(int status) {
-  std::size_t bytes = 0;
-  for (const Chunk& c : inflight_) bytes += c.payload.size() - c.offset;
-  queued_ -= bytes;
-  if (status == 0) touch();
-  Error result = status == 0 ? Error() : Error::fromUv(status, "write", peer_.toString());
-  // inflight_ stays non-empty while callbacks run, so a send() from one of
-  // them queues behind the rest instead of overtaking it.
-  for (Chunk& c : inflight_) {
-    if (c.done) guarded([&] { c.done(result); });
-  }
-  inflight_.clear();
-  if (status < 0) {
-    if (status != UV_ECANCELED) abortWith(std::move(result));
-    return;
-  }
-  startWrite();
-  afterOutputChange();
-  if (queued_ != 0 || state_ == State::Closing) return;
+  if (state_ == State::Closing || !queue_.empty()) return;
   if (state_ == State::Draining || (state_ == State::Open && writeShutdownRequested_)) {
     beginShutdown();
   }
 }
 
+// The kernel is full: the front of the queue goes to one uv_write, which
+// waits for the socket to become writable (libuv has no other way to ask).
+void TcpConnection::handOver(uv_buf_t* bufs) {
+  queue_.ownBorrowed();
+  unsigned n = queue_.gather(bufs, kMaxIov);
+  auto* request = new WriteRequest{{}, this, nullptr, queue_.handed(), queue_.takeFront(n)};
+  request->req.data = request;
+  if (newestWrite_ != nullptr) {
+    newestWrite_->next = request;
+  } else {
+    oldestWrite_ = request;
+  }
+  newestWrite_ = request;
+  int rc = uv_write(&request->req, stream(), bufs, n, [](uv_write_t* req, int status) {
+    auto* r = static_cast<WriteRequest*>(req->data);
+    r->connection->onWriteRequestDone(r, status);
+  });
+  if (rc != 0) {
+    // Never queued: libuv will not call back, so unlink it here.
+    onWriteRequestDone(request, UV_ECANCELED);
+    abortWith(Error::fromUv(rc, "write", peer_.toString()));
+  }
+}
+
+void TcpConnection::onWriteRequestDone(WriteRequest* request, int status) {
+  // Requests complete in order, so this is the oldest.
+  oldestWrite_ = request->next;
+  if (oldestWrite_ == nullptr) newestWrite_ = nullptr;
+  delete request;
+  if (status < 0) {
+    // Cancelled by our close: onClosed reports the callbacks.
+    if (status != UV_ECANCELED) abortWith(Error::fromUv(status, "write", peer_.toString()));
+    return;
+  }
+  touch();
+  // Report, re-check the marks and write what queued meanwhile, at the
+  // loop's next flush point (before it waits again).
+  if (state_ != State::Closing) loop_.flushList().add(*this);
+}
+
+void TcpConnection::reportWritten() {
+  // libuv keeps the bytes of a failed write counted until its callback, so
+  // when it holds none, every byte handed over so far is in the kernel.
+  uint64_t confirmed =
+      libuvUnwritten() == 0 || oldestWrite_ == nullptr ? queue_.handed() : oldestWrite_->start;
+  std::vector<WriteCallback> due;
+  queue_.takeDue(confirmed, due);
+  for (auto& done : due) guarded([&] { done(Error()); });
+}
+
 void TcpConnection::afterOutputChange() {
   if (state_ == State::Closing) return;
-  if (queued_ > options_.maxQueuedBytes) {
+  std::size_t held = outputMemory();
+  if (held > options_.maxQueuedBytes) {
     std::string why = "slow consumer " + peer_.toString() + ": over " +
                       std::to_string(options_.maxQueuedBytes) + " bytes of output queued";
     logLine(LogLevel::Info, why);
@@ -187,11 +215,11 @@ void TcpConnection::afterOutputChange() {
     abortWith(Error(UV_ENOBUFS, std::move(why)));
     return;
   }
-  if (!aboveHigh_ && queued_ > options_.highWaterMark) {
+  if (!aboveHigh_ && held > options_.highWaterMark) {
     aboveHigh_ = true;
     updateReading();
     if (state_ == State::Open) guarded([&] { handler_->onHighWater(*this); });
-  } else if (aboveHigh_ && queued_ <= options_.lowWaterMark) {
+  } else if (aboveHigh_ && held <= options_.lowWaterMark) {
     aboveHigh_ = false;
     updateReading();
     if (state_ == State::Open) guarded([&] { handler_->onLowWater(*this); });
@@ -235,11 +263,28 @@ void TcpConnection::onRead(ssize_t nread, const uv_buf_t* buf) {
   if (nread > 0) {
     touch();
     if (state_ == State::Open) {
+      inRead_ = true;
       guarded([&] { handler_->onData(*this, std::string_view(buf->base, nread)); });
+      inRead_ = false;
+      if (!queue_.empty()) afterRead();
     }
     return;
   }
   if (nread < 0) onReadEnd(nread);
+}
+
+// Output sent during this connection's own read. If it borrowed the slab
+// (an echo), it is written now, as one write, before the slab is reused;
+// anything the kernel does not take is copied. Otherwise it waits for the
+// loop's flush point with everything else this iteration sends here.
+void TcpConnection::afterRead() {
+  if (!queue_.hasBorrowed()) {
+    loop_.flushList().add(*this);
+    return;
+  }
+  loop_.flushList().remove(*this);
+  writeQueued(true);
+  queue_.ownBorrowed();
 }
 
 void TcpConnection::onReadEnd(ssize_t nread) {
@@ -268,13 +313,21 @@ void TcpConnection::closeWith(Error reason) {
   state_ = State::Draining;
   armTimer(options_.closeTimeoutMs);
   updateReading();
-  if (queued_ == 0) beginShutdown();
+  if (queue_.empty()) {
+    beginShutdown();
+  } else {
+    loop_.flushList().add(*this);
+  }
 }
 
 void TcpConnection::shutdownWrite() {
   if (state_ != State::Open || writeShutdownRequested_) return;
   writeShutdownRequested_ = true;
-  if (queued_ == 0) beginShutdown();
+  if (queue_.empty()) {
+    beginShutdown();
+  } else {
+    loop_.flushList().add(*this);
+  }
 }
 
 void TcpConnection::beginShutdown() {
@@ -284,7 +337,9 @@ void TcpConnection::beginShutdown() {
     return;
   }
   shutdownIssued_ = true;
-  int rc = uv_shutdown(&requests().shutdown, stream(), [](uv_shutdown_t* req, int status) {
+  shutdownRequest_ = std::make_unique<uv_shutdown_t>();
+  shutdownRequest_->data = this;
+  int rc = uv_shutdown(shutdownRequest_.get(), stream(), [](uv_shutdown_t* req, int status) {
     auto* c = static_cast<TcpConnection*>(req->data);
     c->shutdownDone_ = true;
     if (c->state_ == State::Closing) return;
@@ -329,19 +384,19 @@ void TcpConnection::abortWith(Error reason) {
 }
 
 void TcpConnection::onClosed() {
+  // libuv has cancelled (and called back) every uv_write by now. An
+  // embedding application may have destroyed the Loop before this close
+  // callback runs; its FlushList unlisted every connection then.
+  if (flushSlot_ != FlushList::kNotListed) loop_.flushList().remove(*this);
+  std::vector<WriteCallback> cancelledCallbacks;
+  queue_.clear(cancelledCallbacks);
   Error cancelled(UV_ECANCELED, "write " + peer_.toString() + ": connection closed");
-  for (auto* list : {&inflight_, &pending_}) {
-    for (Chunk& c : *list) {
-      if (c.done) {
-        try {
-          c.done(cancelled);
-        } catch (...) {
-        }
-      }
+  for (auto& done : cancelledCallbacks) {
+    try {
+      done(cancelled);
+    } catch (...) {
     }
-    list->clear();
   }
-  queued_ = 0;
   if (handler_) {
     try {
       handler_->onClose(*this, reason_);
@@ -387,7 +442,7 @@ void TcpConnection::onTimer() {
   // completes: libuv's queue only moves when a third of the kernel's send
   // buffer frees up, so the kernel's own unsent count is sampled too (one
   // ioctl per timer expiry, never per packet).
-  std::size_t unsent = uv_stream_get_write_queue_size(stream());
+  std::size_t unsent = queue_.bytes() + libuvUnwritten();
   uv_os_fd_t fd;
   int kernelUnsent = 0;
   if (uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd) == 0 &&
@@ -407,7 +462,7 @@ void TcpConnection::onTimer() {
                     std::to_string(options_.idleTimeoutMs) + " ms";
   logLine(LogLevel::Info, why);
   cutoff_ = Cutoff::IdleTimeout;
-  if (queued_ > 0) {
+  if (!queue_.empty() || libuvUnwritten() > 0) {
     abortWith(Error(UV_ETIMEDOUT, std::move(why)));
   } else {
     closeWith(Error(UV_ETIMEDOUT, std::move(why)));

@@ -10,8 +10,9 @@
 #include <uv.h>
 
 #include <memory>
-#include <vector>
 
+#include "FlushList.hpp"
+#include "OutputQueue.hpp"
 #include "uvreactor/Connection.hpp"
 #include "uvreactor/ConnectionHandler.hpp"
 #include "uvreactor/ConnectionOptions.hpp"
@@ -52,38 +53,50 @@ class TcpConnection final : public Connection {
   void closeWith(Error reason);
 
   void send(std::string_view bytes) override;
-  void send(Payload payload) override;
-  void send(Payload payload, WriteCallback done) override;
+  void send(const Payload& payload) override;
+  void send(const Payload& payload, WriteCallback done) override;
   void close() override { closeWith({}); }
   void abort() override { abortWith({}); }
   void shutdownWrite() override;
   void pauseReading() override;
   void resumeReading() override;
-  std::size_t queuedBytes() const override { return queued_; }
+  std::size_t queuedBytes() const override { return queue_.bytes() + libuvUnwritten(); }
   bool isOpen() const override { return state_ == State::Open; }
   const Endpoint& peer() const override { return peer_; }
   uint64_t id() const override { return id_; }
   Cutoff cutoff() const { return cutoff_; }
 
- private:
-  enum class State : uint8_t { Idle, Open, Draining, ShuttingDown, Closing };
-  struct Chunk {
-    Payload payload;
-    std::size_t offset;
-    WriteCallback done;
-  };
-  struct TimerBox;
+  // From the loop's FlushList: write what this iteration queued.
+  void flushOutput() { writeQueued(true); }
 
-  // The per-message path: a uv_try_write when nothing is queued (UV_EAGAIN
-  // when something is). Everything else is out of line, so that this path
-  // stays short (see bench/deterministic.py).
-  int tryWrite(std::string_view bytes);
-  [[gnu::noinline]] bool failedWrite(int tried);
-  [[gnu::noinline]] void queueRest(std::string_view bytes, int tried);
-  [[gnu::noinline]] void queueRest(Payload payload, int tried);
-  void enqueue(Payload payload, std::size_t offset, WriteCallback done);
-  void startWrite();
-  void onWriteDone(int status);
+ private:
+  friend class FlushList;
+  enum class State : uint8_t { Idle, Open, Draining, ShuttingDown, Closing };
+  struct TimerBox;
+  struct WriteRequest;
+
+  // Output. A send only queues (see OutputQueue) and lists the connection
+  // for the loop's next flush point; the flush gathers the whole queue into
+  // one uv_try_write, and hands what the kernel did not take to one
+  // uv_write, whose completion lists the connection again.
+  std::size_t libuvUnwritten() const {
+    return tcp_.write_queue_size;  // uv_tcp_t starts with the uv_stream_t fields
+  }
+  // Memory held for output: the queue's, and the bytes libuv still holds.
+  std::size_t outputMemory() const { return queue_.memory() + libuvUnwritten(); }
+  void afterSend() {
+    if (queue_.memory() > options_.highWaterMark) [[unlikely]] {
+      overflow();
+    } else if (!inRead_) {
+      loop_.flushList().add(*this);
+    }
+  }
+  [[gnu::noinline]] void overflow();
+  void writeQueued(bool report);
+  void handOver(uv_buf_t* bufs);
+  void reportWritten();
+  void onWriteRequestDone(WriteRequest* request, int status);
+  void afterRead();
   void onRead(ssize_t nread, const uv_buf_t* buf);
   [[gnu::noinline]] void onReadEnd(ssize_t nread);  // EOF or error, off the per-message path
   void onClosed();
@@ -106,19 +119,15 @@ class TcpConnection final : public Connection {
   const ConnectionOptions& options_;
   uint64_t id_;
   uv_tcp_t tcp_;
-  // The write and shutdown requests, made on first need: most connections
-  // of an echo or chat server never queue a write, and an idle one should
+  // The shutdown request, made on first need: an idle connection should
   // cost as little memory as it can.
-  struct Requests {
-    uv_write_t write;
-    uv_shutdown_t shutdown;
-  };
-  Requests& requests();
-  std::unique_ptr<Requests> requests_;
+  std::unique_ptr<uv_shutdown_t> shutdownRequest_;
   std::unique_ptr<ConnectionHandler> handler_;
-  std::vector<Chunk> pending_;
-  std::vector<Chunk> inflight_;
-  std::size_t queued_ = 0;
+  OutputQueue queue_;
+  // uv_writes not yet reported, oldest first (they complete in order).
+  WriteRequest* oldestWrite_ = nullptr;
+  WriteRequest* newestWrite_ = nullptr;
+  uint32_t flushSlot_ = FlushList::kNotListed;
   uint64_t lastActivityMs_ = 0;
   std::size_t lastUnsent_ = 0;  // output bytes not yet taken by the peer, at the last check
   TimerBox* timer_ = nullptr;
@@ -127,6 +136,7 @@ class TcpConnection final : public Connection {
   State state_ = State::Idle;
   Cutoff cutoff_ = Cutoff::None;
   bool reading_ = false;
+  bool inRead_ = false;  // inside this connection's onData: slab views may be borrowed
   bool userPaused_ = false;
   bool aboveHigh_ = false;
   bool eofReceived_ = false;

@@ -194,8 +194,8 @@ TEST_F(ChatHandlerTest, BroadcastSharesOneBuffer) {
   // holds Payload references the same way, which use_count reveals.
   struct Holder final : Connection {
     void send(std::string_view) override {}
-    void send(Payload p) override { held.push_back(p); }
-    void send(Payload p, WriteCallback) override { held.push_back(p); }
+    void send(const Payload& p) override { held.push_back(p); }
+    void send(const Payload& p, WriteCallback) override { held.push_back(p); }
     void close() override {}
     void abort() override {}
     void shutdownWrite() override {}

@@ -34,8 +34,8 @@ class Connection {
   virtual ~Connection() = default;
 
   virtual void send(std::string_view bytes) = 0;
-  virtual void send(Payload payload) = 0;
-  virtual void send(Payload payload, WriteCallback done) = 0;
+  virtual void send(const Payload& payload) = 0;
+  virtual void send(const Payload& payload, WriteCallback done) = 0;
 
   // Graceful: stop delivering input, flush queued output, send FIN, close.
   virtual void close() = 0;

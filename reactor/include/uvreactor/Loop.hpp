@@ -19,6 +19,9 @@
 #include "uvreactor/Error.hpp"
 
 namespace uvreactor {
+namespace detail {
+class FlushList;
+}
 
 class Loop {
  public:
@@ -57,6 +60,10 @@ class Loop {
   // callback right after the allocation, so no two reads can overlap.
   static constexpr std::size_t kSlabSize = 64 * 1024;
   char* readSlab() { return slab_; }
+  bool inReadSlab(const char* p) const { return p >= slab_ && p < slab_ + kSlabSize; }
+
+  // Internal: the connections whose output is written once per iteration.
+  detail::FlushList& flushList() { return *flushes_; }
 
  private:
   struct Poster;
@@ -65,6 +72,7 @@ class Loop {
   bool owned_ = false;
   bool closed_ = false;
   Poster* poster_ = nullptr;
+  detail::FlushList* flushes_ = nullptr;
   char* slab_ = nullptr;
 };
 

@@ -60,8 +60,8 @@ class FakeConnection final : public Connection {
 
   // Connection
   void send(std::string_view bytes) override;
-  void send(Payload payload) override;
-  void send(Payload payload, WriteCallback done) override;
+  void send(const Payload& payload) override;
+  void send(const Payload& payload, WriteCallback done) override;
   void close() override;
   void abort() override;
   void shutdownWrite() override;

@@ -1,0 +1,117 @@
+// Internal: one connection's output that the kernel has not taken yet.
+//
+// A queue of segments in send order. Small sends (at most kCopyLimit bytes)
+// are copied into blocks the queue owns, so that many tiny messages cost
+// their bytes and not a bookkeeping record each; larger Payloads are queued
+// by reference and stay shared with every other connection that sends them
+// (a broadcast is not copied per member). Borrowed segments point into the
+// loop's read slab and are only valid until ownBorrowed() copies them, which
+// the connection does before its read callback returns.
+//
+// The queue counts the memory it really holds (blocks at their capacity, a
+// fixed cost per segment, the callbacks waiting), so caps compared against
+// memory() bound the process, whatever the message size. Draining is linear:
+// a deque, consumed from the front. Pure (no I/O), so it is unit-tested
+// without sockets; the connection gathers buffers from it for one writev.
+//
+// Positions: every byte appended gets a position; handed() is how many have
+// left the queue (written or moved into a write request). A write callback
+// is registered at the current end and is due once its position is handed
+// and confirmed by the writer (see takeDue).
+#pragma once
+
+#include <uv.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "Ring.hpp"
+#include "uvreactor/Connection.hpp"
+#include "uvreactor/Payload.hpp"
+
+namespace uvreactor::detail {
+
+class OutputQueue {
+ public:
+  // At or below this size a send is copied: a shared reference plus its
+  // segment costs about as much memory as the bytes, and copying a short
+  // line into a block is cheaper than an atomic reference count per
+  // recipient and one iovec each in the kernel.
+  static constexpr std::size_t kCopyLimit = 128;
+  // Blocks start small, so that an idle connection with one short reply
+  // does not hold 16 KiB, and grow once the queue does.
+  static constexpr std::size_t kSmallBlock = 1024;
+  static constexpr std::size_t kLargeBlock = 16 * 1024;
+
+  struct Segment {
+    Payload shared;               // a queued reference (shared kind)
+    std::unique_ptr<char[]> own;  // a block the queue owns (block kind)
+    const char* data = nullptr;   // first unsent byte
+    std::size_t size = 0;         // unsent bytes
+    std::size_t capacity = 0;     // block kind: allocated bytes
+    bool borrowed = false;        // points into memory the caller owns
+  };
+
+  OutputQueue() = default;
+  OutputQueue(const OutputQueue&) = delete;
+  OutputQueue& operator=(const OutputQueue&) = delete;
+
+  void appendCopy(std::string_view bytes);
+  void append(const Payload& payload);
+  // `bytes` must stay valid until ownBorrowed() (or until consumed).
+  void appendBorrowed(std::string_view bytes);
+  // Copies every borrowed segment into owned storage.
+  void ownBorrowed();
+  bool hasBorrowed() const { return borrowed_ != 0; }
+
+  // `done` is due when every byte appended so far has been written.
+  void addCallback(WriteCallback done);
+
+  bool empty() const { return segments_.empty(); }
+  std::size_t bytes() const { return bytes_; }
+  // Bytes held: blocks at capacity, shared and borrowed bytes still unsent,
+  // and the arrays of segments and callbacks at their capacity.
+  std::size_t memory() const {
+    return memory_ + segments_.capacity() * sizeof(Segment) +
+           callbacks_.capacity() * sizeof(Pending);
+  }
+  std::size_t segmentCount() const { return segments_.size(); }
+  uint64_t handed() const { return handed_; }
+  bool hasCallbacks() const { return !callbacks_.empty(); }
+
+  // Fills `out` with up to `max` buffers from the front; returns how many.
+  unsigned gather(uv_buf_t* out, unsigned max) const;
+  // The first `n` bytes were written: drop them.
+  void consume(std::size_t n);
+  // Moves the first `count` segments (owned or shared, never borrowed) out,
+  // to live in a write request until libuv is done with them.
+  std::vector<Segment> takeFront(std::size_t count);
+  // Moves out the callbacks whose bytes are all at or before `confirmed`.
+  void takeDue(uint64_t confirmed, std::vector<WriteCallback>& out);
+  // Everything else: the connection closed. Segments are dropped and the
+  // callbacks still waiting are moved to `out` (to be told "cancelled").
+  void clear(std::vector<WriteCallback>& out);
+
+ private:
+  char* tailSpace(std::size_t& room);
+  void pushBlock(std::string_view bytes);
+  void popFront(std::size_t cost, bool borrowed);
+  static std::size_t costOf(const Segment& s) { return s.own ? s.capacity : s.size; }
+
+  struct Pending {
+    uint64_t position;
+    WriteCallback done;
+  };
+  Ring<Segment> segments_;
+  Ring<Pending> callbacks_;
+  std::size_t bytes_ = 0;
+  std::size_t memory_ = 0;
+  std::size_t borrowed_ = 0;  // borrowed segments in the queue
+  uint64_t appended_ = 0;
+  uint64_t handed_ = 0;
+};
+
+}  // namespace uvreactor::detail
