@@ -120,26 +120,17 @@ class Server {
   Server(Loop& loop, ServerConfig config) : loop_(loop), config_(std::move(config)) {}
 
   Error start() {
+    // Before the first "listening" line: a supervisor may signal as soon as
+    // it reads one, and the default action would kill us mid-start.
+    signals_.emplace(loop_, std::initializer_list<int>{SIGINT, SIGTERM},
+                     [this](int signum) { onSignal(signum); });
     HandlerFactory factory = config_.protocol == "chat"
                                  ? protocols::chat::makeChatFactory(chat_, config_.maxLine)
                                  : protocols::echo::makeEchoFactory();
     for (const Endpoint& at : config_.listen) {
-      auto listener = TcpListener::listen(loop_, at, factory, config_.listener);
-      if (!listener) return listener.error();
-      announce("tcp", (*listener)->localEndpoint());
-      Endpoint bound = (*listener)->localEndpoint();
-      listeners_.push_back(std::move(*listener));
-      if (config_.udp) {
-        // Same port as the TCP listener, so a port-0 request gives one number.
-        auto socket = UdpSocket::bind(loop_, bound, udpEcho_);
-        if (!socket) return socket.error();
-        announce("udp", (*socket)->localEndpoint());
-        udp_.push_back(std::move(*socket));
-      }
+      if (Error e = listenOn(at, factory)) return e;
     }
     std::fflush(stdout);
-    signals_.emplace(loop_, std::initializer_list<int>{SIGINT, SIGTERM},
-                     [this](int signum) { onSignal(signum); });
     return {};
   }
 
@@ -157,6 +148,31 @@ class Server {
   }
 
  private:
+  // TCP, and UDP on the same port. With port 0 the kernel picks a port free
+  // for TCP, which another program may hold for UDP: then try another.
+  Error listenOn(const Endpoint& at, const HandlerFactory& factory) {
+    constexpr int kPortZeroTries = 32;
+    for (int attempt = 0;; ++attempt) {
+      auto listener = TcpListener::listen(loop_, at, factory, config_.listener);
+      if (!listener) return listener.error();
+      Endpoint bound = (*listener)->localEndpoint();
+      std::unique_ptr<UdpSocket> udp;
+      if (config_.udp) {
+        auto socket = UdpSocket::bind(loop_, bound, udpEcho_);
+        if (!socket) {
+          if (at.port() == 0 && attempt + 1 < kPortZeroTries) continue;
+          return socket.error();
+        }
+        udp = std::move(*socket);
+      }
+      announce("tcp", bound);
+      if (udp) announce("udp", udp->localEndpoint());
+      listeners_.push_back(std::move(*listener));
+      if (udp) udp_.push_back(std::move(udp));
+      return {};
+    }
+  }
+
   static void announce(const char* kind, const Endpoint& at) {
     std::printf("listening %s %s\n", kind, at.toString().c_str());
   }
@@ -178,9 +194,13 @@ class Server {
       finish();
     });
     for (auto& l : listeners_) {
-      l->shutdown([this] {
-        if (--pendingListeners_ == 0) loop_.post([this] { finish(); });
-      });
+      // --shutdown-timeout bounds each connection's flush, not the
+      // (shorter) close timeout of an ordinary close.
+      l->shutdown(
+          [this] {
+            if (--pendingListeners_ == 0) loop_.post([this] { finish(); });
+          },
+          config_.shutdownTimeoutMs + 1000);
     }
   }
 

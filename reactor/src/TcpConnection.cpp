@@ -320,6 +320,13 @@ void TcpConnection::closeWith(Error reason) {
   }
 }
 
+void TcpConnection::closeWithin(uint64_t timeoutMs) {
+  closeWith({});
+  if (timeoutMs != 0 && (state_ == State::Draining || state_ == State::ShuttingDown)) {
+    armTimer(timeoutMs);
+  }
+}
+
 void TcpConnection::shutdownWrite() {
   if (state_ != State::Open || writeShutdownRequested_) return;
   writeShutdownRequested_ = true;
@@ -431,8 +438,8 @@ void TcpConnection::armTimer(uint64_t ms) {
 
 void TcpConnection::onTimer() {
   if (state_ == State::Draining || state_ == State::ShuttingDown) {
-    logLine(LogLevel::Info, "close " + peer_.toString() + ": peer did not finish within " +
-                                std::to_string(options_.closeTimeoutMs) + " ms; resetting");
+    logLine(LogLevel::Info,
+            "close " + peer_.toString() + ": peer did not finish in time; resetting");
     if (cutoff_ == Cutoff::None) cutoff_ = Cutoff::CloseTimeout;
     abortWith(Error(UV_ETIMEDOUT, "close " + peer_.toString() + ": timed out"));
     return;

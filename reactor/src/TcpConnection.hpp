@@ -51,6 +51,8 @@ class TcpConnection final : public Connection {
   void discard();
   void abortWith(Error reason);
   void closeWith(Error reason);
+  // A graceful close bounded by `timeoutMs` instead of the options' (0: theirs).
+  void closeWithin(uint64_t timeoutMs);
 
   void send(std::string_view bytes) override;
   void send(const Payload& payload) override;

@@ -1,6 +1,8 @@
 #include "uvreactor/TcpListener.hpp"
 
+#include <algorithm>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "CloseAndDelete.hpp"
 #include "TcpConnection.hpp"
@@ -12,11 +14,17 @@ namespace uvreactor {
 // until its close callback.
 struct TcpListener::Impl final : detail::ConnectionOwner {
   Impl(Loop& l, HandlerFactory f, ListenerOptions o)
-      : loop(l), factory(std::move(f)), options(std::move(o)) {}
+      : loop(l), factory(std::move(f)), options(std::move(o)), rejectOptions(options.connection) {
+    rejectOptions.closeTimeoutMs =
+        std::min(options.rejectLingerMs, options.connection.closeTimeoutMs);
+    rejectOptions.idleTimeoutMs = 0;
+  }
 
   Loop& loop;
   HandlerFactory factory;
   ListenerOptions options;
+  ConnectionOptions rejectOptions;  // turned-away peers: a short linger
+  std::unordered_set<detail::TcpConnection*> rejecting;
   uv_tcp_t server;
   Endpoint local;
   ListenerStats stats;
@@ -26,6 +34,8 @@ struct TcpListener::Impl final : detail::ConnectionOwner {
   std::function<void()> onDrained;
 
   void onConnection(int status);
+  void reject(detail::TcpConnection& c);
+  std::size_t admitted() const { return connections.size() - rejecting.size(); }
   void connectionClosed(detail::TcpConnection& c) override {
     switch (c.cutoff()) {
       case detail::TcpConnection::Cutoff::IdleTimeout:
@@ -40,6 +50,7 @@ struct TcpListener::Impl final : detail::ConnectionOwner {
       case detail::TcpConnection::Cutoff::None:
         break;
     }
+    rejecting.erase(&c);
     connections.erase(&c);
     if (connections.empty() && onDrained) {
       auto done = std::move(onDrained);
@@ -67,7 +78,7 @@ struct TcpListener::Impl final : detail::ConnectionOwner {
 namespace {
 class RejectHandler final : public ConnectionHandler {
  public:
-  explicit RejectHandler(const std::string& message) : message_(message) {}
+  explicit RejectHandler(std::string_view message) : message_(message) {}
   void onOpen(Connection& c) override {
     if (!message_.empty()) c.send(message_);
     c.close();
@@ -75,7 +86,7 @@ class RejectHandler final : public ConnectionHandler {
   void onData(Connection&, std::string_view) override {}
 
  private:
-  const std::string& message_;
+  std::string_view message_;  // the listener's options outlive its connections
 };
 }  // namespace
 
@@ -103,6 +114,22 @@ Result<std::unique_ptr<TcpListener>> TcpListener::listen(Loop& loop, const Endpo
   return listener;
 }
 
+void TcpListener::Impl::reject(detail::TcpConnection& c) {
+  ++stats.rejectedByLimit;
+  bool linger = rejecting.size() < options.maxRejecting;
+  rejecting.insert(&c);
+  if (linger) {
+    c.start(std::make_unique<RejectHandler>(options.rejectMessage));
+  } else {
+    // A flood: no message, no linger, no handler; a reset right away.
+    c.start(std::make_unique<RejectHandler>(std::string_view()));
+    c.abortWith(Error(UV_ECONNREFUSED, "connection limit"));
+  }
+  logLine(LogLevel::Info, "reject " + c.peer().toString() + ": connection limit " +
+                              std::to_string(options.maxConnections) + " reached" +
+                              (linger ? "" : " (reset: too many rejected peers lingering)"));
+}
+
 void TcpListener::Impl::onConnection(int status) {
   if (status < 0) {
     // EMFILE/ENFILE: libuv has already accepted and closed the peer with its
@@ -111,7 +138,11 @@ void TcpListener::Impl::onConnection(int status) {
     logLine(LogLevel::Warn, "accept " + local.toString() + ": " + uv_strerror(status));
     return;
   }
-  auto owned = std::make_unique<detail::TcpConnection>(loop, this, options.connection, nextId++);
+  // Whether this peer is over the limit is known before accepting it, so a
+  // turned-away peer gets the short-linger options from the start.
+  bool over = options.maxConnections != 0 && admitted() >= options.maxConnections;
+  auto owned = std::make_unique<detail::TcpConnection>(
+      loop, this, over ? rejectOptions : options.connection, nextId++);
   detail::TcpConnection* c = owned.get();
   connections.emplace(c, std::move(owned));
   int rc = uv_accept(reinterpret_cast<uv_stream_t*>(&server), c->stream());
@@ -121,11 +152,8 @@ void TcpListener::Impl::onConnection(int status) {
     return;
   }
   ++stats.accepted;
-  if (options.maxConnections != 0 && connections.size() > options.maxConnections) {
-    ++stats.rejectedByLimit;
-    c->start(std::make_unique<RejectHandler>(options.rejectMessage));
-    logLine(LogLevel::Info, "reject " + c->peer().toString() + ": connection limit " +
-                                std::to_string(options.maxConnections) + " reached");
+  if (over) {
+    reject(*c);
     return;
   }
   std::unique_ptr<ConnectionHandler> handler;
@@ -163,6 +191,9 @@ const Endpoint& TcpListener::localEndpoint() const {
 std::size_t TcpListener::connectionCount() const {
   return impl_->connections.size();
 }
+std::size_t TcpListener::admittedCount() const {
+  return impl_->admitted();
+}
 const ListenerStats& TcpListener::stats() const {
   return impl_->stats;
 }
@@ -171,7 +202,7 @@ void TcpListener::stopAccepting() {
   impl_->closeServer();
 }
 
-void TcpListener::shutdown(std::function<void()> done) {
+void TcpListener::shutdown(std::function<void()> done, uint64_t closeTimeoutMs) {
   impl_->closeServer();
   if (impl_->connections.empty()) {
     if (done) done();
@@ -180,7 +211,9 @@ void TcpListener::shutdown(std::function<void()> done) {
   impl_->onDrained = std::move(done);
   // close() may finish synchronously for no connection, but never erases
   // from the map before its close callback, so iterating is safe.
-  for (auto& entry : impl_->connections) entry.second->close();
+  for (auto& entry : impl_->connections) {
+    entry.second->closeWithin(closeTimeoutMs);
+  }
 }
 
 void TcpListener::forEachConnection(const std::function<void(Connection&)>& visit) {

@@ -45,8 +45,9 @@ Result<std::unique_ptr<UdpSocket>> UdpSocket::bind(Loop& loop, const Endpoint& a
   impl->udp.data = impl;
   std::unique_ptr<UdpSocket> socket(new UdpSocket(impl));
   impl->owner = socket.get();
-  int rc = uv_udp_bind(&impl->udp, at.sockaddrPtr(),
-                       UV_UDP_REUSEADDR | (at.isV6() ? UV_UDP_IPV6ONLY : 0));
+  // No SO_REUSEADDR: on Linux it lets any other socket (of any user) bind
+  // the same UDP port and take the datagrams meant for this one.
+  int rc = uv_udp_bind(&impl->udp, at.sockaddrPtr(), at.isV6() ? UV_UDP_IPV6ONLY : 0);
   if (rc == 0) {
     rc = uv_udp_recv_start(
         &impl->udp,

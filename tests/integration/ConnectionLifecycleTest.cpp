@@ -305,6 +305,48 @@ TEST_F(Lifecycle, ConnectionLimitClosesExcessAtOnce) {
   EXPECT_EQ(d.recvExact(1), "d") << "a freed slot is usable again";
 }
 
+TEST_F(Lifecycle, FloodOfRejectedPeersNeverHoldsAFreedSlot) {
+  // Turned-away peers that never close used to count against the limit
+  // until their close timed out, so a slot freed during a flood went to
+  // nobody. Now only admitted connections count.
+  ListenerOptions options;
+  options.maxConnections = 2;
+  options.rejectMessage = "busy\n";
+  listen(options);
+  SocketClient a(address_), b(address_);
+  a.sendAll("a");
+  EXPECT_EQ(a.recvExact(1), "a");
+  b.sendAll("b");
+  EXPECT_EQ(b.recvExact(1), "b");
+  std::vector<SocketClient> flood;
+  for (int i = 0; i < 40; ++i) flood.emplace_back(address_);  // never read, never close
+  EXPECT_EQ(flood.back().recvLine(), "busy");
+  a.close();
+  for (int i = 0; i < 100 && loop_.call([&] { return listener_->admittedCount(); }) != 1; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  SocketClient legit(address_);
+  for (int i = 0; i < 20; ++i) flood.emplace_back(address_);  // the flood goes on
+  legit.sendAll("legit");
+  EXPECT_EQ(legit.recvExact(5, 1s), "legit") << "a freed slot went to nobody";
+  EXPECT_EQ(loop_.call([&] { return listener_->stats().rejectedByLimit; }), 60u);
+}
+
+TEST_F(Lifecycle, RejectedPeersAreResetAfterAShortLinger) {
+  ListenerOptions options;
+  options.maxConnections = 1;
+  options.rejectMessage = "busy\n";
+  options.rejectLingerMs = 100;
+  listen(options);
+  SocketClient a(address_);
+  a.sendAll("a");
+  EXPECT_EQ(a.recvExact(1), "a");
+  SocketClient rejected(address_);  // reads the message, never closes
+  EXPECT_EQ(rejected.recvLine(), "busy");
+  EXPECT_TRUE(rejected.waitClosed(2s));
+  EXPECT_TRUE(waitConnections(1)) << "the rejected peer still holds a connection";
+}
+
 TEST_F(Lifecycle, HalfCloseWhilePausedReportsEofOnce) {
   ListenerOptions options;
   options.connection.highWaterMark = 64 * 1024;

@@ -98,6 +98,34 @@ TEST(ServerProgram, GracefulShutdownDeliversEveryAcceptedByte) {
   EXPECT_EQ(server.wait(20s), 0) << server.stderrText();
 }
 
+TEST(ServerProgram, SigtermRightAfterTheListeningLineExitsCleanly) {
+  // A supervisor signals as soon as it has read the port; the handlers must
+  // already be in place (they used to be installed after the line).
+  for (int i = 0; i < 50; ++i) {
+    ServerProcess server({"--listen", "127.0.0.1:0"});
+    ASSERT_TRUE(server.ready()) << server.stderrText();
+    server.signal(SIGTERM);
+    ASSERT_EQ(server.wait(), 0) << "run " << i << ": " << server.stderrText();
+  }
+}
+
+TEST(ServerProgram, ShutdownTimeoutBeyondTheCloseTimeoutIsHonoured) {
+  // The library's close timeout is 5 s; --shutdown-timeout 30 must let a
+  // slow reader take its echo for longer than that.
+  ServerProcess server({"--listen", "127.0.0.1:0", "--no-udp", "--shutdown-timeout", "30"});
+  ASSERT_TRUE(server.ready());
+  SocketClient slow(server.tcp[0], 4096);
+  ASSERT_TRUE(slow.sendAll(std::string(4 << 20, 'x')));
+  std::this_thread::sleep_for(200ms);
+  server.signal(SIGTERM);
+  std::this_thread::sleep_for(6500ms);
+  auto echoed = slow.recvUntilEof(20s);
+  ASSERT_TRUE(echoed.has_value()) << "reset before --shutdown-timeout ran out";
+  EXPECT_GT(echoed->size(), 1u << 20);
+  slow.close();
+  EXPECT_EQ(server.wait(10s), 0) << server.stderrText();
+}
+
 TEST(ServerProgram, SecondSignalExitsAtOnce) {
   ServerProcess server({"--listen", "127.0.0.1:0", "--no-udp", "--shutdown-timeout", "60"});
   ASSERT_TRUE(server.ready());

@@ -1,4 +1,7 @@
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "echo/EchoHandler.hpp"
@@ -81,6 +84,24 @@ TEST_P(Udp, DatagramTooLargeToSendIsAnError) {
   ASSERT_TRUE(e);
   EXPECT_EQ(e.code(), UV_EMSGSIZE);
   EXPECT_NE(e.message().find(address_.toString()), std::string::npos) << e.message();
+}
+
+TEST_P(Udp, NoOtherSocketCanBindTheSamePort) {
+  // With SO_REUSEADDR on both sides Linux lets a second socket (any user's)
+  // bind the port and receive the datagrams meant for the server.
+  Recorder recorder;
+  bind(recorder);
+  int fd = ::socket(address_.family(), SOCK_DGRAM, 0);
+  ASSERT_GE(fd, 0);
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (address_.isV6()) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  int rc = ::bind(fd, address_.sockaddrPtr(),
+                  address_.isV6() ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
+  int err = errno;
+  ::close(fd);
+  EXPECT_EQ(rc, -1) << "another socket bound the server's UDP port";
+  EXPECT_EQ(err, EADDRINUSE);
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, Udp, ::testing::Values("127.0.0.1:0", "[::1]:0"), FamilyName());

@@ -3,9 +3,11 @@
 //
 // The listener owns its connections. Destroying it stops accepting and aborts
 // the connections still open (their handlers see onClose); shutdown() is the
-// graceful way. Limits: maxConnections (excess peers are accepted, sent
-// `rejectMessage` if any, and closed at once, never left in the backlog) and
-// the per-connection bounds in ConnectionOptions. Running out of descriptors
+// graceful way. Limits: maxConnections counts admitted connections only;
+// excess peers are accepted, sent `rejectMessage` if any and closed within
+// rejectLingerMs, never left in the backlog and never holding a slot (a
+// flood of connects that never close cannot lock legitimate clients out).
+// The per-connection bounds are in ConnectionOptions. Running out of descriptors
 // (EMFILE) is survived by libuv's reserve-descriptor trick: the pending peer
 // is accepted and closed, no busy loop, and accepting resumes by itself.
 // Loop-thread only.
@@ -33,6 +35,11 @@ struct ListenerOptions {
   int backlog = 4096;
   std::size_t maxConnections = 10000;  // 0: no limit
   std::string rejectMessage;           // sent to a peer turned away by the limit
+  // How long a turned-away peer may take to read the message and close;
+  // then it is reset. At most maxRejecting of them linger at once; past
+  // that, excess peers are reset at once, with no message.
+  uint64_t rejectLingerMs = 1000;
+  std::size_t maxRejecting = 1024;
   ConnectionOptions connection;
 };
 
@@ -58,14 +65,18 @@ class TcpListener {
 
   // The bound address, with the real port when 0 was asked for.
   const Endpoint& localEndpoint() const;
+  // Connections not yet closed, turned-away peers still lingering included.
   std::size_t connectionCount() const;
+  // Connections admitted by the limit and not yet closed.
+  std::size_t admittedCount() const;
   const ListenerStats& stats() const;
 
   // Stop accepting; open connections carry on.
   void stopAccepting();
   // Stop accepting and close every connection gracefully; `done` runs once
-  // the last one is gone (the close deadline of each bounds the wait).
-  void shutdown(std::function<void()> done);
+  // the last one is gone. Each close is bounded by `closeTimeoutMs` (0: the
+  // connection's own ConnectionOptions::closeTimeoutMs), then reset.
+  void shutdown(std::function<void()> done, uint64_t closeTimeoutMs = 0);
   // Calls `visit` for each open connection (a broadcast, an admin command).
   void forEachConnection(const std::function<void(Connection&)>& visit);
 

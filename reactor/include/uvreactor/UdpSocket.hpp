@@ -5,8 +5,10 @@
 // never passed on as if whole. send() writes at once when it can; otherwise
 // it copies into a bounded queue, and past maxQueuedBytes datagrams are
 // dropped and counted (UDP may lose them anyway; memory must not grow).
-// The socket owns its handle; destroying it is safe at any time, including
-// from inside the handler. Loop-thread only.
+// The port is bound exclusively: no SO_REUSEADDR, so no other socket, of
+// this or another user, can bind it and receive its datagrams. The socket
+// owns its handle; destroying it is safe at any time, including from inside
+// the handler. Loop-thread only.
 #pragma once
 
 #include <cstddef>
