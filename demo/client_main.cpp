@@ -3,20 +3,29 @@
 // posts lines into the loop (Loop::post is the one thread-safe entry).
 //
 // End of input: over TCP the client half-closes and exits when the server
-// closes its side (echo and chat both do), or after --wait seconds of quiet.
+// closes its side (echo and chat both do), or after --wait seconds of quiet
+// counted from when all input was written (never while still connecting).
 // Over UDP it exits --wait seconds after the last reply.
+//
+// Input has backpressure: the reader thread stops reading stdin while more
+// than kInputInFlight bytes are posted but not yet written to the socket, so
+// a fast pipe or a server that does not read cannot grow our memory.
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <cxxopts.hpp>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 
+#include "StandardDescriptors.hpp"
 #include "uvreactor/ConnectionHandler.hpp"
 #include "uvreactor/Log.hpp"
 #include "uvreactor/Loop.hpp"
@@ -35,16 +44,46 @@ void writeOut(std::string_view bytes) {
 
 // Shared by the TCP and UDP paths: lines to send, end of input, and the quiet
 // timer that ends the session when the server goes silent.
+// Bytes of input read but not yet written: the reader waits above the bound.
+class InputCredit {
+ public:
+  static constexpr std::size_t kInputInFlight = 1 << 20;
+  void acquire(std::size_t n) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    freed_.wait(lock, [&] { return inFlight_ < kInputInFlight || closed_; });
+    inFlight_ += n;
+  }
+  void release(std::size_t n) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    inFlight_ -= std::min(n, inFlight_);
+    freed_.notify_one();
+  }
+  // The session is over: never block the reader again.
+  void close() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closed_ = true;
+    freed_.notify_one();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable freed_;
+  std::size_t inFlight_ = 0;
+  bool closed_ = false;
+};
+
 class Session {
  public:
-  Session(Loop& loop, uint64_t waitMs) : quiet_(loop), waitMs_(waitMs) {}
+  Session(Loop& loop, uint64_t waitMs, InputCredit& credit)
+      : credit_(credit), quiet_(loop), waitMs_(waitMs) {}
   virtual ~Session() = default;
-  virtual void sendLine(const std::string& line) = 0;
+  virtual void send(std::string bytes) = 0;
   virtual void endOfInput() = 0;
   virtual void stop() = 0;
 
+  // Something happened after the end of input: restart the quiet period.
   void activity() {
-    if (inputDone_) quiet_.start(waitMs_, 0, [this] { stop(); });
+    if (inputDone_ && quietAllowed()) quiet_.start(waitMs_, 0, [this] { stop(); });
   }
   void inputFinished() {
     inputDone_ = true;
@@ -53,17 +92,21 @@ class Session {
   int exitCode = 0;
 
  protected:
+  // TCP: only once connected and all input is written.
+  virtual bool quietAllowed() const { return true; }
   void cancelQuiet() { quiet_.stop(); }
+  InputCredit& credit_;
+  bool inputDone_ = false;
 
  private:
   Timer quiet_;
   uint64_t waitMs_;
-  bool inputDone_ = false;
 };
 
 class TcpSession final : public Session {
  public:
-  TcpSession(Loop& loop, const Endpoint& to, uint64_t waitMs) : Session(loop, waitMs) {
+  TcpSession(Loop& loop, const Endpoint& to, uint64_t waitMs, InputCredit& credit)
+      : Session(loop, waitMs, credit) {
     ConnectorOptions options;
     connector_.emplace(
         loop, to,
@@ -80,32 +123,45 @@ class TcpSession final : public Session {
     connector_->start();
   }
 
-  void sendLine(const std::string& line) override {
+  void send(std::string bytes) override {
     if (connection_ == nullptr) {
-      backlog_ += line;  // not connected yet: keep order
+      backlog_ += bytes;  // not connected yet: keep order (bounded by the credit)
       return;
     }
-    connection_->send(line);
+    write(*connection_, std::move(bytes));
   }
   void endOfInput() override {
     inputFinished();
-    if (connection_ != nullptr)
-      connection_->shutdownWrite();
-    else
-      eofPending_ = true;
+    if (connection_ != nullptr) finishInput(*connection_);
   }
   void stop() override {
     cancelQuiet();
+    credit_.close();
     connector_.reset();
   }
 
  private:
+  bool quietAllowed() const override { return allWritten_; }
+  void write(Connection& c, std::string bytes) {
+    std::size_t n = bytes.size();
+    c.send(Payload::adopt(std::move(bytes)), [this, n](const Error&) { credit_.release(n); });
+  }
+  // Half-close after the input; the quiet period starts once it is written.
+  void finishInput(Connection& c) {
+    c.shutdownWrite();
+    c.send(Payload(), [this](const Error& e) {
+      if (e) return;
+      allWritten_ = true;
+      activity();
+    });
+  }
+
   struct Handler final : ConnectionHandler {
     explicit Handler(TcpSession& s) : session(s) {}
     void onOpen(Connection& c) override {
-      if (!session.backlog_.empty()) c.send(session.backlog_);
+      if (!session.backlog_.empty()) session.write(c, std::move(session.backlog_));
       session.backlog_.clear();
-      if (session.eofPending_) c.shutdownWrite();
+      if (session.inputDone_) session.finishInput(c);
     }
     void onData(Connection&, std::string_view bytes) override {
       writeOut(bytes);
@@ -115,6 +171,7 @@ class TcpSession final : public Session {
     void onClose(Connection&, const Error& reason) override {
       session.connection_ = nullptr;
       session.cancelQuiet();
+      session.credit_.close();
       if (reason) {
         std::cerr << "uvreactor-client: " << reason.message() << std::endl;
         session.exitCode = 1;
@@ -126,12 +183,13 @@ class TcpSession final : public Session {
   std::optional<TcpConnector> connector_;
   Connection* connection_ = nullptr;
   std::string backlog_;
-  bool eofPending_ = false;
+  bool allWritten_ = false;
 };
 
 class UdpSession final : public Session, public DatagramHandler {
  public:
-  UdpSession(Loop& loop, const Endpoint& to, uint64_t waitMs) : Session(loop, waitMs), to_(to) {
+  UdpSession(Loop& loop, const Endpoint& to, uint64_t waitMs, InputCredit& credit)
+      : Session(loop, waitMs, credit), to_(to) {
     auto any = Endpoint::parse(to.isV6() ? "[::]:0" : "0.0.0.0:0");
     auto socket = UdpSocket::bind(loop, *any, *this);
     if (!socket) {
@@ -141,7 +199,8 @@ class UdpSession final : public Session, public DatagramHandler {
     }
     socket_ = std::move(*socket);
   }
-  void sendLine(const std::string& line) override {
+  void send(std::string line) override {
+    credit_.release(line.size());  // a datagram is sent or dropped at once
     if (!socket_) return;
     if (Error e = socket_->send(to_, line))
       std::cerr << "uvreactor-client: " << e.message() << "\n";
@@ -149,6 +208,7 @@ class UdpSession final : public Session, public DatagramHandler {
   void endOfInput() override { inputFinished(); }
   void stop() override {
     cancelQuiet();
+    credit_.close();
     socket_.reset();
   }
   void onDatagram(UdpSocket&, const Endpoint&, std::string_view bytes) override {
@@ -164,6 +224,7 @@ class UdpSession final : public Session, public DatagramHandler {
 }  // namespace
 
 int main(int argc, char** argv) {
+  uvreactor::demo::reopenClosedStandardDescriptors();
   cxxopts::Options options(
       "uvreactor-client",
       "Sends each line of stdin to HOST PORT and prints what comes back.\n"
@@ -173,7 +234,8 @@ int main(int argc, char** argv) {
   options.add_options()
     ("host", "server address", cxxopts::value<std::string>())
     ("port", "server port", cxxopts::value<std::string>())
-    ("u,udp", "use UDP datagrams, one per line")
+    ("u,udp", "use UDP datagrams, one per line",
+      cxxopts::value<bool>()->default_value("false")->implicit_value("true"))
     ("w,wait", "seconds of quiet after end of input before exiting",
       cxxopts::value<double>()->default_value("2"))
     ("h,help", "show this help");
@@ -201,32 +263,59 @@ int main(int argc, char** argv) {
     return 2;
   }
   double wait = args["wait"].as<double>();
-  if (wait < 0) {
-    std::cerr << "uvreactor-client: --wait must not be negative" << std::endl;
+  if (!(wait >= 0 && wait <= 86400)) {
+    std::cerr << "uvreactor-client: --wait must be between 0 and 86400 seconds" << std::endl;
     return 2;
   }
   ::signal(SIGPIPE, SIG_IGN);
   Loop loop;
+  InputCredit credit;
   std::unique_ptr<Session> session;
-  auto waitMs = static_cast<uint64_t>(wait * 1000);
-  if (args.count("udp")) {
-    session = std::make_unique<UdpSession>(loop, *to, waitMs);
+  auto waitMs = static_cast<uint64_t>(wait * 1000 + 0.5);
+  bool udp = args["udp"].as<bool>();
+  if (udp) {
+    session = std::make_unique<UdpSession>(loop, *to, waitMs, credit);
   } else {
-    session = std::make_unique<TcpSession>(loop, *to, waitMs);
+    session = std::make_unique<TcpSession>(loop, *to, waitMs, credit);
   }
+  // Work the reader posts runs only while the session lives: after run()
+  // returns, a late post (stdin's EOF racing the server's close) is dropped.
+  auto live = std::make_shared<std::atomic<bool>>(true);
+  auto post = [&loop, &session, live](auto work) {
+    loop.post([&session, live, work = std::move(work)]() mutable {
+      if (*live) work(*session);
+    });
+  };
   // stdin may be a terminal, a pipe or a file; a blocking reader thread
-  // handles all three, and hands each line to the loop.
+  // handles all three. UDP sends a datagram per line; TCP sends the bytes
+  // as they come, in pieces of at most 64 KiB (a huge line is no problem).
   std::atomic<bool> inputDone{false};
   std::thread reader([&] {
-    std::string line;
-    while (std::getline(std::cin, line)) {
-      line.push_back('\n');
-      loop.post([&session, l = line] { session->sendLine(l); });
+    if (udp) {
+      std::string line;
+      while (std::getline(std::cin, line)) {
+        line.push_back('\n');
+        credit.acquire(line.size());
+        post([l = line](Session& s) mutable { s.send(std::move(l)); });
+      }
+    } else {
+      std::string chunk(64 * 1024, '\0');
+      for (;;) {
+        ssize_t n = ::read(STDIN_FILENO, chunk.data(), chunk.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        credit.acquire(static_cast<std::size_t>(n));
+        post([bytes = chunk.substr(0, static_cast<std::size_t>(n))](Session& s) mutable {
+          s.send(std::move(bytes));
+        });
+      }
     }
-    loop.post([&session] { session->endOfInput(); });
+    post([](Session& s) { s.endOfInput(); });
     inputDone = true;
   });
   loop.run();
+  *live = false;
+  credit.close();
   int code = session->exitCode;
   if (!inputDone) {
     // The server ended the session while stdin is still open; the reader is

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "StandardDescriptors.hpp"
 #include "chat/ChatHandler.hpp"
 #include "chat/ChatRoomService.hpp"
 #include "echo/EchoHandler.hpp"
@@ -42,9 +43,29 @@ struct UsageError {
   std::string message;
 };
 
+// Seconds as milliseconds: finite, 0 or at least 1 ms (a value that would
+// round to 0 must not silently mean "off"), and at most a year.
 uint64_t secondsToMs(double seconds, const char* flag) {
-  if (seconds < 0) throw UsageError{std::string("--") + flag + " must not be negative"};
-  return static_cast<uint64_t>(seconds * 1000.0);
+  constexpr double kMaxSeconds = 365.0 * 24 * 3600;
+  std::string name = std::string("--") + flag;
+  if (!(seconds >= 0 && seconds <= kMaxSeconds)) {
+    throw UsageError{name + " must be between 0 and " + std::to_string(int(kMaxSeconds)) +
+                     " seconds"};
+  }
+  if (seconds > 0 && seconds < 0.001) throw UsageError{name + " must be 0 or at least 0.001"};
+  return static_cast<uint64_t>(seconds * 1000.0 + 0.5);
+}
+
+// Counts and sizes: at least `min`, at most `max` (1 TiB by default; a typo
+// of extra digits is an error, not a limit that never applies).
+std::size_t boundedCount(const cxxopts::ParseResult& args, const char* flag, std::size_t min,
+                         std::size_t max = std::size_t{1} << 40) {
+  std::size_t value = args[flag].as<std::size_t>();
+  if (value < min || value > max) {
+    throw UsageError{std::string("--") + flag + " must be between " + std::to_string(min) +
+                     " and " + std::to_string(max)};
+  }
+  return value;
 }
 
 ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
@@ -53,7 +74,8 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
     ("p,protocol", "echo or chat", cxxopts::value<std::string>()->default_value("echo"))
     ("l,listen", "HOST:PORT or [V6]:PORT to serve on; repeatable; port 0 picks a free port",
       cxxopts::value<std::vector<std::string>>()->default_value("127.0.0.1:9006"))
-    ("no-udp", "echo: do not serve UDP on the same ports")
+    ("no-udp", "echo: do not serve UDP on the same ports",
+      cxxopts::value<bool>()->default_value("false")->implicit_value("true"))
     ("max-connections", "accept at most N connections at once; more are closed at once (0: no limit)",
       cxxopts::value<std::size_t>()->default_value("10000"))
     ("max-line", "chat: longest line in bytes; a longer one closes the connection",
@@ -87,11 +109,15 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
   for (const auto& text : args["listen"].as<std::vector<std::string>>()) {
     auto endpoint = Endpoint::parse(text);
     if (!endpoint) throw UsageError{endpoint.error().message()};
+    for (const Endpoint& seen : c.listen) {
+      if (endpoint->port() != 0 && seen.toString() == endpoint->toString()) {
+        throw UsageError{"--listen " + text + " is given twice"};
+      }
+    }
     c.listen.push_back(*endpoint);
   }
-  c.udp = c.protocol == "echo" && args.count("no-udp") == 0;
-  c.maxLine = args["max-line"].as<std::size_t>();
-  if (c.maxLine == 0) throw UsageError{"--max-line must be at least 1"};
+  c.udp = c.protocol == "echo" && !args["no-udp"].as<bool>();
+  c.maxLine = boundedCount(args, "max-line", 1, std::size_t{16} << 20);
   auto level = parseLogLevel(args["log-level"].as<std::string>());
   if (!level) throw UsageError{"--log-level must be debug, info, warn, error or off"};
   c.logLevel = *level;
@@ -100,16 +126,16 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
   conn.idleTimeoutMs = args.count("idle-timeout")
                            ? secondsToMs(args["idle-timeout"].as<double>(), "idle-timeout")
                            : (c.protocol == "chat" ? 300000 : 0);
-  conn.highWaterMark = args["high-water"].as<std::size_t>();
-  conn.lowWaterMark = args["low-water"].as<std::size_t>();
-  conn.maxQueuedBytes = args["max-queued"].as<std::size_t>();
+  conn.highWaterMark = boundedCount(args, "high-water", 0);
+  conn.lowWaterMark = boundedCount(args, "low-water", 0);
+  conn.maxQueuedBytes = boundedCount(args, "max-queued", 1);
   if (conn.lowWaterMark > conn.highWaterMark) {
     throw UsageError{"--low-water must not exceed --high-water"};
   }
   if (conn.maxQueuedBytes < conn.highWaterMark) {
     throw UsageError{"--max-queued must be at least --high-water"};
   }
-  c.listener.maxConnections = args["max-connections"].as<std::size_t>();
+  c.listener.maxConnections = boundedCount(args, "max-connections", 0, 100000000);
   if (c.protocol == "chat") c.listener.rejectMessage = "! server full, try again later\n";
   return c;
 }
@@ -229,6 +255,7 @@ class Server {
 }  // namespace
 
 int main(int argc, char** argv) {
+  uvreactor::demo::reopenClosedStandardDescriptors();
   cxxopts::Options options("uvreactor-server",
                            "TCP+UDP echo and TCP chat server on one libuv loop.\n"
                            "Prints 'listening tcp HOST:PORT' / 'listening udp HOST:PORT' when "

@@ -1,5 +1,6 @@
 #include "chat/ChatHandler.hpp"
 
+#include "chat/RelayedText.hpp"
 #include "uvreactor/Log.hpp"
 
 namespace uvreactor::protocols::chat {
@@ -82,13 +83,13 @@ bool ChatHandler::handleLine(Connection& connection, std::string_view line) {
       break;
     case CommandKind::Say: {
       std::string text = member_->nick + ": ";
-      text.append(command.argument);
+      appendRelayedText(text, command.argument);
       toRoom(text);
       break;
     }
     case CommandKind::Me: {
       std::string text = "* " + member_->nick + " ";
-      text.append(command.argument);
+      appendRelayedText(text, command.argument);
       toRoom(text);
       break;
     }
@@ -152,7 +153,7 @@ bool ChatHandler::handleLine(Connection& connection, std::string_view line) {
         break;
       }
       std::string text = "[private] " + member_->nick + ": ";
-      text.append(command.argument);
+      appendRelayedText(text, command.argument);
       text.push_back('\n');
       target->connection->send(std::string_view(text));
       reply(connection, "* ", "private message sent to " + target->nick);

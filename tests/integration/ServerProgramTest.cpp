@@ -34,6 +34,14 @@ TEST(ServerProgram, UsageErrorsExitTwoWithMessageAndUsage) {
                                              {"--protocol", "smtp"},
                                              {"--listen", "1.2.3:80"},
                                              {"--max-line", "0"},
+                                             {"--max-line", "18446744073709551615"},
+                                             {"--shutdown-timeout", "1e17"},
+                                             {"--shutdown-timeout", "nan"},
+                                             {"--idle-timeout", "0.0001"},
+                                             {"--idle-timeout", "-1"},
+                                             {"--max-queued", "0"},
+                                             {"--listen", "127.0.0.1:9", "--listen", "127.0.0.1:9"},
+                                             {"--no-udp=maybe"},
                                              {"--low-water", "10", "--high-water", "5"}}) {
     std::vector<std::string> argv{UVR_SERVER_BIN};
     argv.insert(argv.end(), args.begin(), args.end());

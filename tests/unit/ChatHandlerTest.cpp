@@ -156,13 +156,19 @@ TEST_F(ChatHandlerTest, LongLineIsRefusedAndClosesOnlyThatClient) {
   EXPECT_EQ(lines(b), (std::vector<std::string>{"* in lobby: guest2"}));
 }
 
-TEST_F(ChatHandlerTest, BinaryGarbageIsPassedThroughNotFatal) {
+TEST_F(ChatHandlerTest, ControlCharactersAreNeutralizedOtherBytesPassNotFatal) {
   auto& a = connect();
   auto& b = connect();
   lines(a), lines(b);
-  std::string garbage("\x00\x01\xfe\xff\x1b[2J", 8);
+  // NUL, SOH, invalid UTF-8, an ANSI clear-screen, CR, BS, DEL, a C1 CSI in
+  // UTF-8, a tab and real UTF-8 text.
+  std::string garbage("\x00\x01\xfe\xff\x1b[2J\r\b\x7f\xc2\x9b\tcaf\xc3\xa9", 19);
   a.deliver(garbage + "\n");
-  EXPECT_EQ(b.takeOutput(), "guest1: " + garbage + "\n");
+  EXPECT_EQ(b.takeOutput(), "guest1: ??\xfe\xff?[2J????\tcaf\xc3\xa9\n");
+  a.deliver("/me \x1b]0;pwned\x07\n");
+  EXPECT_EQ(b.takeOutput(), "* guest1 ?]0;pwned?\n");
+  a.deliver("/msg guest2 \x1b[31mred\n");
+  EXPECT_EQ(b.takeOutput(), "[private] guest1: ?[31mred\n");
   EXPECT_FALSE(a.closeRequested());
 }
 
