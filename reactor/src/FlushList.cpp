@@ -1,5 +1,6 @@
 #include "FlushList.hpp"
 
+#include "BlockPool.hpp"
 #include "TcpConnection.hpp"
 
 namespace uvreactor::detail {
@@ -75,6 +76,7 @@ void FlushList::run() {
     if (list_[i] != nullptr) list_[i]->flushSlot_ = static_cast<uint32_t>(i);
   }
   if (list_.empty()) stop();
+  BlockPool::trim(uv_now(prepare_.loop));
 }
 
 void FlushList::stop() {

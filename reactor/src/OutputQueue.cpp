@@ -13,20 +13,21 @@ char* OutputQueue::tailSpace(std::size_t& room) {
   Segment& tail = segments_.back();
   if (!tail.own) return nullptr;
   char* end = const_cast<char*>(tail.data) + tail.size;
-  room = tail.capacity - static_cast<std::size_t>(end - tail.own.get());
+  room = tail.own.capacity() - static_cast<std::size_t>(end - tail.own.get());
   return end;
 }
 
 void OutputQueue::pushBlock(std::string_view bytes) {
-  // Past the first kilobyte the queue is backing up: bigger blocks, fewer
-  // allocations. A large send gets a block of its own size.
-  std::size_t capacity = std::max(bytes.size(), bytes_ < kLargeBlock ? kSmallBlock : kLargeBlock);
+  // The first block is small (most queues hold one short reply); once a
+  // second is needed the queue is backing up, and blocks are large. A large
+  // send gets a block of its own size. (bytes_ already counts `bytes`.)
+  bool first = bytes_ == bytes.size();
+  std::size_t capacity = std::max(bytes.size(), first ? kSmallBlock : kLargeBlock);
   Segment s;
-  s.own.reset(new char[capacity]);
+  s.own = Block(capacity);
   std::memcpy(s.own.get(), bytes.data(), bytes.size());
   s.data = s.own.get();
   s.size = bytes.size();
-  s.capacity = capacity;
   memory_ += capacity;
   segments_.push_back(std::move(s));
 }

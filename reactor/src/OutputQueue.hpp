@@ -28,6 +28,7 @@
 #include <string_view>
 #include <vector>
 
+#include "BlockPool.hpp"
 #include "Ring.hpp"
 #include "uvreactor/Connection.hpp"
 #include "uvreactor/Payload.hpp"
@@ -43,16 +44,15 @@ class OutputQueue {
   static constexpr std::size_t kCopyLimit = 128;
   // Blocks start small, so that an idle connection with one short reply
   // does not hold 16 KiB, and grow once the queue does.
-  static constexpr std::size_t kSmallBlock = 1024;
-  static constexpr std::size_t kLargeBlock = 16 * 1024;
+  static constexpr std::size_t kSmallBlock = BlockPool::kSmallBlock;
+  static constexpr std::size_t kLargeBlock = BlockPool::kLargeBlock;
 
   struct Segment {
-    Payload shared;               // a queued reference (shared kind)
-    std::unique_ptr<char[]> own;  // a block the queue owns (block kind)
-    const char* data = nullptr;   // first unsent byte
-    std::size_t size = 0;         // unsent bytes
-    std::size_t capacity = 0;     // block kind: allocated bytes
-    bool borrowed = false;        // points into memory the caller owns
+    Payload shared;              // a queued reference (shared kind)
+    Block own;                   // a block the queue owns (block kind)
+    const char* data = nullptr;  // first unsent byte
+    std::size_t size = 0;        // unsent bytes
+    bool borrowed = false;       // points into memory the caller owns
   };
 
   OutputQueue() = default;
@@ -99,7 +99,7 @@ class OutputQueue {
   char* tailSpace(std::size_t& room);
   void pushBlock(std::string_view bytes);
   void popFront(std::size_t cost, bool borrowed);
-  static std::size_t costOf(const Segment& s) { return s.own ? s.capacity : s.size; }
+  static std::size_t costOf(const Segment& s) { return s.own ? s.own.capacity() : s.size; }
 
   struct Pending {
     uint64_t position;
