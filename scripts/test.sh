@@ -21,6 +21,10 @@ scripts/setup.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DUVR_SANITIZE=ON
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$JOBS"
 
+echo "== adversarial soak, 30 s, ASan+UBSan server (scripts/soak.sh for longer runs)"
+ASAN_OPTIONS=detect_leaks=1:quarantine_size_mb=64 UBSAN_OPTIONS=print_stacktrace=1 \
+  scripts/soak.sh 30 build-asan/bin/uvreactor-server 400
+
 echo "== ThreadSanitizer: cross-thread post while serving"
 scripts/setup.sh build-tsan -DCMAKE_BUILD_TYPE=Debug -DUVR_TSAN=ON
 TSAN_OPTIONS=halt_on_error=1 build-tsan/bin/integration_tests --gtest_filter='Loop.*'

@@ -14,7 +14,7 @@ Member& ChatRoomService::join(Connection& connection) {
   auto owned = std::make_unique<Member>(Member{nick, std::string(kLobby), &connection});
   Member* member = owned.get();
   byNick_.emplace(std::move(nick), std::move(owned));
-  rooms_[member->room].push_back(member);
+  rooms_[member->room].push_back(Seat{member, &connection});
   return *member;
 }
 
@@ -38,14 +38,15 @@ ChatRoomService::RenameResult ChatRoomService::rename(Member& member, std::strin
 void ChatRoomService::moveTo(Member& member, std::string_view room) {
   removeFromRoom(member);
   member.room = std::string(room);
-  rooms_[member.room].push_back(&member);
+  rooms_[member.room].push_back(Seat{&member, member.connection});
 }
 
 void ChatRoomService::removeFromRoom(Member& member) {
   auto it = rooms_.find(member.room);
   if (it == rooms_.end()) return;
   auto& list = it->second;
-  auto pos = std::find(list.begin(), list.end(), &member);
+  auto pos = std::find_if(list.begin(), list.end(),
+                          [&](const Seat& seat) { return seat.member == &member; });
   if (pos != list.end()) {
     *pos = list.back();  // order within a room does not matter
     list.pop_back();
@@ -58,8 +59,8 @@ void ChatRoomService::broadcast(std::string_view room, const Payload& line, cons
   if (it == rooms_.end()) return;
   // A send may abort a slow consumer, whose onClose (and so leave()) runs
   // later from its close callback, never during this loop.
-  for (Member* m : it->second) {
-    if (m != except) m->connection->send(line);
+  for (const Seat& seat : it->second) {
+    if (seat.member != except) seat.connection->send(line);
   }
 }
 
@@ -78,7 +79,7 @@ std::vector<std::string> ChatRoomService::nicksIn(std::string_view room) const {
   std::vector<std::string> out;
   auto it = rooms_.find(room);
   if (it == rooms_.end()) return out;
-  for (const Member* m : it->second) out.push_back(m->nick);
+  for (const Seat& seat : it->second) out.push_back(seat.member->nick);
   std::sort(out.begin(), out.end());
   return out;
 }

@@ -56,9 +56,16 @@ class ChatRoomService {
  private:
   void removeFromRoom(Member& member);
 
+  // A room's members with their connections side by side: a broadcast
+  // walks this array alone, not each Member (one cache miss less per
+  // recipient, which shows at 1000 members).
+  struct Seat {
+    Member* member;
+    Connection* connection;
+  };
   uint64_t nextGuest_ = 1;
   std::unordered_map<std::string, std::unique_ptr<Member>> byNick_;  // owns the members
-  std::map<std::string, std::vector<Member*>, std::less<>> rooms_;
+  std::map<std::string, std::vector<Seat>, std::less<>> rooms_;
 };
 
 }  // namespace uvreactor::protocols::chat

@@ -7,14 +7,19 @@
 
 namespace uvreactor::detail {
 
-char* OutputQueue::tailSpace(std::size_t& room) {
-  room = 0;
-  if (segments_.empty()) return nullptr;
-  Segment& tail = segments_.back();
-  if (!tail.own) return nullptr;
-  char* end = const_cast<char*>(tail.data) + tail.size;
-  room = tail.own.capacity() - static_cast<std::size_t>(end - tail.own.get());
-  return end;
+void OutputQueue::sealTail() {
+  if (tailEnd_ != nullptr)
+    segments_.back().size = static_cast<std::size_t>(tailEnd_ - segments_.back().data);
+}
+
+void OutputQueue::closeTail() {
+  sealTail();
+  tailEnd_ = tailLimit_ = nullptr;
+}
+
+void OutputQueue::pushSegment(Segment&& s) {
+  closeTail();
+  segments_.push_back(std::move(s));
 }
 
 void OutputQueue::pushBlock(std::string_view bytes) {
@@ -29,28 +34,27 @@ void OutputQueue::pushBlock(std::string_view bytes) {
   s.data = s.own.get();
   s.size = bytes.size();
   memory_ += capacity;
-  segments_.push_back(std::move(s));
+  pushSegment(std::move(s));
+  // The new block is the open tail: short sends go straight into it.
+  Segment& tail = segments_.back();
+  tailEnd_ = tail.own.get() + tail.size;
+  tailLimit_ = tail.own.get() + capacity;
 }
 
-void OutputQueue::appendCopy(std::string_view bytes) {
+void OutputQueue::appendCopySlow(std::string_view bytes) {
   if (bytes.empty()) return;
   bytes_ += bytes.size();
   appended_ += bytes.size();
-  std::size_t room;
-  if (char* end = tailSpace(room); room != 0) {
+  if (std::size_t room = static_cast<std::size_t>(tailLimit_ - tailEnd_); room != 0) {
     std::size_t n = std::min(room, bytes.size());
-    std::memcpy(end, bytes.data(), n);
-    segments_.back().size += n;
+    std::memcpy(tailEnd_, bytes.data(), n);
+    tailEnd_ += n;
     bytes.remove_prefix(n);
   }
   if (!bytes.empty()) pushBlock(bytes);
 }
 
-void OutputQueue::append(const Payload& payload) {
-  if (payload.size() <= kCopyLimit) {
-    appendCopy(payload.view());
-    return;
-  }
+void OutputQueue::appendShared(const Payload& payload) {
   Segment s;
   s.shared = payload;
   s.data = payload.data();
@@ -58,7 +62,7 @@ void OutputQueue::append(const Payload& payload) {
   bytes_ += s.size;
   appended_ += s.size;
   memory_ += s.size;
-  segments_.push_back(std::move(s));
+  pushSegment(std::move(s));
 }
 
 void OutputQueue::appendBorrowed(std::string_view bytes) {
@@ -71,12 +75,13 @@ void OutputQueue::appendBorrowed(std::string_view bytes) {
   appended_ += s.size;
   memory_ += s.size;
   ++borrowed_;
-  segments_.push_back(std::move(s));
+  pushSegment(std::move(s));
 }
 
 void OutputQueue::ownBorrowed() {
   if (borrowed_ == 0) return;
   // Rebuilt in order, so that borrowed bytes can join the blocks around them.
+  closeTail();
   Ring<Segment> old;
   old.swap(segments_);
   std::size_t bytes = bytes_;
@@ -91,7 +96,7 @@ void OutputQueue::ownBorrowed() {
     } else {
       bytes_ += s.size;
       memory_ += costOf(s);
-      segments_.push_back(std::move(s));
+      pushSegment(std::move(s));
     }
     old.pop_front();
   }
@@ -103,7 +108,8 @@ void OutputQueue::addCallback(WriteCallback done) {
   callbacks_.push_back(Pending{appended_, std::move(done)});
 }
 
-unsigned OutputQueue::gather(uv_buf_t* out, unsigned max) const {
+unsigned OutputQueue::gather(uv_buf_t* out, unsigned max) {
+  sealTail();
   unsigned n = static_cast<unsigned>(std::min<std::size_t>(max, segments_.size()));
   for (unsigned i = 0; i < n; ++i) {
     const Segment& s = segments_[i];
@@ -115,10 +121,12 @@ unsigned OutputQueue::gather(uv_buf_t* out, unsigned max) const {
 void OutputQueue::popFront(std::size_t cost, bool borrowed) {
   memory_ -= cost;
   if (borrowed) --borrowed_;
+  if (segments_.size() == 1) tailEnd_ = tailLimit_ = nullptr;  // the open tail goes
   segments_.pop_front();
 }
 
 void OutputQueue::consume(std::size_t n) {
+  sealTail();
   bytes_ -= n;
   handed_ += n;
   while (n != 0) {
@@ -135,6 +143,7 @@ void OutputQueue::consume(std::size_t n) {
 }
 
 std::vector<OutputQueue::Segment> OutputQueue::takeFront(std::size_t count) {
+  sealTail();
   std::vector<Segment> out;
   out.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
@@ -161,6 +170,7 @@ void OutputQueue::clear(std::vector<WriteCallback>& out) {
     out.push_back(std::move(callbacks_.front().done));
     callbacks_.pop_front();
   }
+  tailEnd_ = tailLimit_ = nullptr;
   segments_.clear();
   callbacks_.clear();
   bytes_ = 0;

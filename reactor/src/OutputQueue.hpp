@@ -24,6 +24,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -59,8 +60,26 @@ class OutputQueue {
   OutputQueue(const OutputQueue&) = delete;
   OutputQueue& operator=(const OutputQueue&) = delete;
 
-  void appendCopy(std::string_view bytes);
-  void append(const Payload& payload);
+  // The per-message path: a short send into the open tail block touches
+  // only this object and the block.
+  void appendCopy(std::string_view bytes) {
+    std::size_t n = bytes.size();
+    if (n != 0 && n <= static_cast<std::size_t>(tailLimit_ - tailEnd_)) [[likely]] {
+      std::memcpy(tailEnd_, bytes.data(), n);
+      tailEnd_ += n;
+      bytes_ += n;
+      appended_ += n;
+      return;
+    }
+    appendCopySlow(bytes);
+  }
+  void append(const Payload& payload) {
+    if (payload.size() <= kCopyLimit) {
+      appendCopy(payload.view());
+    } else {
+      appendShared(payload);
+    }
+  }
   // `bytes` must stay valid until ownBorrowed() (or until consumed).
   void appendBorrowed(std::string_view bytes);
   // Copies every borrowed segment into owned storage.
@@ -83,7 +102,7 @@ class OutputQueue {
   bool hasCallbacks() const { return !callbacks_.empty(); }
 
   // Fills `out` with up to `max` buffers from the front; returns how many.
-  unsigned gather(uv_buf_t* out, unsigned max) const;
+  unsigned gather(uv_buf_t* out, unsigned max);
   // The first `n` bytes were written: drop them.
   void consume(std::size_t n);
   // Moves the first `count` segments (owned or shared, never borrowed) out,
@@ -96,7 +115,14 @@ class OutputQueue {
   void clear(std::vector<WriteCallback>& out);
 
  private:
-  char* tailSpace(std::size_t& room);
+  [[gnu::noinline]] void appendCopySlow(std::string_view bytes);
+  [[gnu::noinline]] void appendShared(const Payload& payload);
+  // The last segment may be an open block, filled past its recorded size up
+  // to tailEnd_: sealTail() records the size (before anything reads sizes),
+  // closeTail() also stops appending to it (before another segment follows).
+  void sealTail();
+  void closeTail();
+  void pushSegment(Segment&& s);
   void pushBlock(std::string_view bytes);
   void popFront(std::size_t cost, bool borrowed);
   static std::size_t costOf(const Segment& s) { return s.own ? s.own.capacity() : s.size; }
@@ -105,13 +131,16 @@ class OutputQueue {
     uint64_t position;
     WriteCallback done;
   };
-  Ring<Segment> segments_;
-  Ring<Pending> callbacks_;
+  // The fields a short send touches come first (one cache line).
+  char* tailEnd_ = nullptr;    // end of the open tail block's bytes
+  char* tailLimit_ = nullptr;  // end of its capacity
   std::size_t bytes_ = 0;
+  uint64_t appended_ = 0;
   std::size_t memory_ = 0;
   std::size_t borrowed_ = 0;  // borrowed segments in the queue
-  uint64_t appended_ = 0;
   uint64_t handed_ = 0;
+  Ring<Segment> segments_;
+  Ring<Pending> callbacks_;
 };
 
 }  // namespace uvreactor::detail

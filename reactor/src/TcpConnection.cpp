@@ -29,7 +29,7 @@ struct TcpConnection::TimerBox {
 
 TcpConnection::TcpConnection(Loop& loop, ConnectionOwner* owner, const ConnectionOptions& options,
                              uint64_t id)
-    : loop_(loop), owner_(owner), options_(options), id_(id) {
+    : options_(options), loop_(loop), owner_(owner), id_(id) {
   uv_tcp_init(loop.raw(), &tcp_);
   tcp_.data = this;
 }

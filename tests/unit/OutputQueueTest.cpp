@@ -16,7 +16,7 @@ using uvreactor::detail::OutputQueue;
 namespace {
 
 // Everything the queue would write, front to back.
-std::string contents(const OutputQueue& q) {
+std::string contents(OutputQueue& q) {
   std::vector<uv_buf_t> bufs(q.segmentCount() + 1);
   unsigned n = q.gather(bufs.data(), static_cast<unsigned>(bufs.size()));
   std::string out;
@@ -169,4 +169,31 @@ TEST(OutputQueue, ClearHandsBackEveryWaitingCallbackOnce) {
   EXPECT_TRUE(q.empty());
   EXPECT_FALSE(q.hasCallbacks());
   EXPECT_EQ(q.memory(), 0u);
+}
+
+TEST(OutputQueue, OpenTailStaysConsistentAcrossConsumeTakeAndShared) {
+  OutputQueue q;
+  std::string expected;
+  auto add = [&](std::string_view bytes) {
+    q.appendCopy(bytes);
+    expected += bytes;
+  };
+  add("abc");
+  add("def");  // into the same open block
+  EXPECT_EQ(q.segmentCount(), 1u);
+  q.consume(2);
+  expected.erase(0, 2);
+  add("ghi");  // still the same block, after a partial consume
+  EXPECT_EQ(contents(q), expected);
+  Payload big = Payload::copyOf(std::string(300, 'B'));
+  q.append(big);  // closes the tail
+  expected += big.view();
+  add("jk");  // a new block after the shared segment
+  EXPECT_EQ(q.segmentCount(), 3u);
+  EXPECT_EQ(contents(q), expected);
+  auto moved = q.takeFront(q.segmentCount());  // the open tail leaves too
+  EXPECT_TRUE(q.empty());
+  add("lm");  // a fresh block, not the one moved out
+  EXPECT_EQ(contents(q), "lm");
+  EXPECT_EQ(q.bytes(), 2u);
 }

@@ -5,9 +5,20 @@
 // called from inside a handler callback, including close() and abort(); the
 // work is scheduled and the handler is told once, through onClose.
 //
-// Output: send() first tries to write at once; what the kernel does not take
-// is queued (string_view input is copied, a Payload is shared). queuedBytes()
-// is what waits. Sends after close()/abort() are dropped.
+// Output: send() queues and returns; the connection is written once per
+// loop iteration, with everything sent to it in that iteration gathered into
+// one writev (after the iteration's I/O callbacks, and again before the loop
+// waits, so nothing is held across a wait). Bytes a handler echoes from its
+// own onData are written before onData's read callback returns, with no
+// copy. Short sends are copied into the connection's blocks; a Payload over
+// 128 bytes is queued by reference, shared with every other recipient.
+// Output held past the high-water mark is written at once rather than held.
+// Sends after close()/abort() are dropped. queuedBytes() is what has not yet
+// reached the kernel; the water marks and the slow-consumer cap compare the
+// memory the output holds (blocks, records and bytes libuv holds) against
+// ConnectionOptions, so they bound memory whatever the message size. There
+// is no opt-out and no flush(): since a send is never held past the current
+// iteration, writing it earlier would only cost another syscall.
 //
 // Loop-thread only. FakeConnection (uvreactor/testing) implements it without
 // sockets for unit tests.
@@ -48,6 +59,7 @@ class Connection {
   virtual void pauseReading() = 0;
   virtual void resumeReading() = 0;
 
+  // Bytes sent but not yet handed to the kernel.
   virtual std::size_t queuedBytes() const = 0;
   // True until close(), abort() or an error: sends are accepted.
   virtual bool isOpen() const = 0;

@@ -11,14 +11,17 @@
 namespace uvreactor {
 
 struct ConnectionOptions {
-  // Above highWaterMark queued output bytes the connection stops reading (a
-  // peer that sends but never reads cannot grow our memory); at or below
-  // lowWaterMark it reads again. The handler is told of both crossings.
+  // Above highWaterMark bytes of memory held for output (payload, blocks at
+  // their capacity, bookkeeping) the connection stops reading (a peer that
+  // sends but never reads cannot grow our memory); at or below lowWaterMark
+  // it reads again. The handler is told of both crossings.
   std::size_t highWaterMark = 1024 * 1024;
   std::size_t lowWaterMark = 256 * 1024;
-  // Hard cap on queued output. Output produced for a peer by others (a chat
-  // room) is not slowed by pausing that peer's reads, so past this cap the
-  // connection is aborted as a slow consumer.
+  // Hard cap on the memory held for output, checked after each attempt to
+  // write it (output held for this iteration's gathered write never counts
+  // against a reader the kernel would take it from). Output produced for a
+  // peer by others (a chat room) is not slowed by pausing that peer's reads,
+  // so past this cap the connection is aborted as a slow consumer.
   std::size_t maxQueuedBytes = 8 * 1024 * 1024;
   // Close a connection with no activity for this long; 0 = never. Activity is
   // bytes read, or output making progress (a peer reading slowly is not idle).
