@@ -83,17 +83,29 @@ void TcpConnection::send(std::string_view bytes) {
   if (state_ != State::Open || writeShutdownRequested_ || bytes.empty()) return;
   // Bytes of the read being delivered stay in the slab until it returns,
   // and afterRead() writes or copies them before that: no copy on the echo
-  // path.
+  // path. The first such view, with nothing else queued, is only noted.
   if (inRead_ && loop_.inReadSlab(bytes.data())) {
+    if (echo_.data == nullptr && queue_.empty()) {
+      echo_ = {bytes.data(), bytes.size()};
+      return;
+    }
+    spillEcho();
     queue_.appendBorrowed(bytes);
   } else {
+    spillEcho();
     queue_.appendCopy(bytes);
   }
   afterSend();
 }
 
+void TcpConnection::spillEchoSlow() {
+  queue_.appendBorrowed(std::string_view(echo_.data, echo_.size));
+  echo_ = {};
+}
+
 void TcpConnection::send(const Payload& payload) {
   if (state_ != State::Open || writeShutdownRequested_ || payload.empty()) return;
+  spillEcho();
   queue_.append(payload);
   afterSend();
 }
@@ -103,6 +115,7 @@ void TcpConnection::send(const Payload& payload, WriteCallback done) {
     if (done) done(Error(UV_ECANCELED, "write " + peer_.toString() + ": connection closing"));
     return;
   }
+  spillEcho();
   queue_.append(payload);
   // A completion is always reported from a flush or a write callback, never
   // from inside send(), so the caller is not re-entered.
@@ -266,7 +279,7 @@ void TcpConnection::onRead(ssize_t nread, const uv_buf_t* buf) {
       inRead_ = true;
       guarded([&] { handler_->onData(*this, std::string_view(buf->base, nread)); });
       inRead_ = false;
-      if (!queue_.empty()) afterRead();
+      if (echo_.data != nullptr || !queue_.empty()) afterRead();
     }
     return;
   }
@@ -278,6 +291,27 @@ void TcpConnection::onRead(ssize_t nread, const uv_buf_t* buf) {
 // anything the kernel does not take is copied. Otherwise it waits for the
 // loop's flush point with everything else this iteration sends here.
 void TcpConnection::afterRead() {
+  if (echo_.data != nullptr) {
+    // The echo case: one view of the read, nothing else queued. Written
+    // here as before coalescing, with no queue at all when the kernel
+    // takes it whole.
+    std::string_view view(echo_.data, echo_.size);
+    echo_ = {};
+    if (state_ == State::Closing) return;
+    if (libuvUnwritten() == 0) {
+      uv_buf_t buf = uvBuffer(view.data(), view.size());
+      int written = uv_try_write(stream(), &buf, 1);
+      if (written > 0) {
+        touch();
+        view.remove_prefix(static_cast<std::size_t>(written));
+      } else if (written != UV_EAGAIN) {
+        abortWith(Error::fromUv(written, "write", peer_.toString()));
+        return;
+      }
+      if (view.empty()) return;
+    }
+    queue_.appendBorrowed(view);
+  }
   if (!queue_.hasBorrowed()) {
     loop_.flushList().add(*this);
     return;
@@ -304,6 +338,7 @@ void TcpConnection::onReadEnd(ssize_t nread) {
 // ---- closing ----------------------------------------------------------------
 
 void TcpConnection::closeWith(Error reason) {
+  spillEcho();
   if (state_ == State::Idle) {
     discard();
     return;
@@ -328,6 +363,7 @@ void TcpConnection::closeWithin(uint64_t timeoutMs) {
 }
 
 void TcpConnection::shutdownWrite() {
+  spillEcho();
   if (state_ != State::Open || writeShutdownRequested_) return;
   writeShutdownRequested_ = true;
   if (queue_.empty()) {

@@ -62,7 +62,9 @@ class TcpConnection final : public Connection {
   void shutdownWrite() override;
   void pauseReading() override;
   void resumeReading() override;
-  std::size_t queuedBytes() const override { return queue_.bytes() + libuvUnwritten(); }
+  std::size_t queuedBytes() const override {
+    return echo_.size + queue_.bytes() + libuvUnwritten();
+  }
   bool isOpen() const override { return state_ == State::Open; }
   const Endpoint& peer() const override { return peer_; }
   uint64_t id() const override { return id_; }
@@ -94,6 +96,13 @@ class TcpConnection final : public Connection {
     }
   }
   [[gnu::noinline]] void overflow();
+  // The noted echo view joins the queue (another send, a close) before
+  // anything else is queued, so that order holds.
+  void spillEcho() {
+    if (echo_.data != nullptr) [[unlikely]]
+      spillEchoSlow();
+  }
+  [[gnu::noinline]] void spillEchoSlow();
   void writeQueued(bool report);
   void handOver(uv_buf_t* bufs);
   void reportWritten();
@@ -132,6 +141,12 @@ class TcpConnection final : public Connection {
   const ConnectionOptions& options_;
   Loop& loop_;
   OutputQueue queue_;
+  // A view of the read slab sent during this connection's own onData while
+  // nothing else was queued: written when the read callback returns.
+  struct EchoView {
+    const char* data = nullptr;
+    std::size_t size = 0;
+  } echo_;
   ConnectionOwner* owner_;
   uint64_t id_;
   uv_tcp_t tcp_;

@@ -183,6 +183,34 @@ TEST_F(Coalescing, EchoPingPongStillWritesOncePerMessage) {
   }
 }
 
+TEST_F(Coalescing, EchoedBytesKeepTheirPlaceAmongOtherSends) {
+  // The first view of the read is only noted; later sends, a close or a
+  // half-close must not overtake it.
+  struct EchoAround final : ConnectionHandler {
+    void onData(Connection& c, std::string_view bytes) override {
+      c.send(bytes);
+      c.send("|");
+      c.send(bytes);
+      c.send(Payload::copyOf(std::string(300, '+')));
+      c.send(bytes);
+      if (bytes.find("end") != std::string_view::npos) c.close();
+    }
+  };
+  listener_ = loop_.call([&] {
+    return std::move(
+        *TcpListener::listen(loop_.loop(), *Endpoint::parse("127.0.0.1:0"),
+                             [](Connection&) { return std::make_unique<EchoAround>(); }));
+  });
+  SocketClient c(listener_->localEndpoint());
+  c.sendAll("ab");
+  std::string plus(300, '+');
+  EXPECT_EQ(c.recvExact(2 + 1 + 2 + 300 + 2), "ab|ab" + plus + "ab");
+  c.sendAll("end");
+  auto rest = c.recvUntilEof();
+  ASSERT_TRUE(rest.has_value());
+  EXPECT_EQ(*rest, "end|end" + plus + "end");
+}
+
 TEST_F(Coalescing, CloseAfterSendsInTheSameCallbackFlushesThemFirst) {
   listen();
   SocketClient c(listener_->localEndpoint());
