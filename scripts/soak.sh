@@ -3,6 +3,7 @@
 # flooders, non-readers, slowloris, reset storms, garbage and join bursts.
 # Usage: scripts/soak.sh [SECONDS] [SERVER_BINARY] [MAX_RSS_MB]
 #   defaults: 60 s, build/bin/uvreactor-server, 200 MiB (pass more for ASan).
+#   SOAK_MAX_LATENCY (seconds, default 3): the longest a well-behaved line may take.
 # Prints one summary line; exits non-zero on any loss, stall, memory past the
 # bound, unclean exit or sanitizer report.
 set -euo pipefail
