@@ -6,9 +6,11 @@
 # deterministic figures (syscalls and instructions per message). Writes to
 # bench/results/: raw-STAMP.txt (every line), latest.md and latest.png (medians,
 # ratios to raw libuv in the same run, chart), and dated copies of both.
+# Then the chat fan-out benchmark (bench/chat.sh, the kit's chat/ folder).
 # Usage: bench/run.sh [path/to/peer-kit]   (default ../shared/bench)
 # Env: ROUNDS, T (seconds per workload, default 3), W (workloads) and ONLY
-#      (peers) as in the kit's anchors.sh; DETERMINISTIC=0 skips strace/callgrind.
+#      (peers) as in the kit's anchors.sh; DETERMINISTIC=0 skips strace/callgrind;
+#      CHAT=0 skips the chat fan-out benchmark (about 17 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 KIT=$(cd "${1:-../shared/bench}" 2>/dev/null && pwd) || {
@@ -61,3 +63,7 @@ fi
 sed "s/(latest.png)/(chart-$stamp.png)/" "$out/latest.md" > "$out/results-$stamp.md"
 [ -e "$out/latest.png" ] && cp "$out/latest.png" "$out/chart-$stamp.png"
 echo "bench: wrote $out/latest.md and $out/latest.png in $(( $(date +%s) - start )) s"
+if [ "${CHAT:-1}" != 0 ]; then
+  # Its own rounds and run length: the echo run's T and W mean other things.
+  env -u T -u W -u ONLY bench/chat.sh "$KIT/chat"
+fi
