@@ -5,8 +5,9 @@
 # interleaves the servers within each round and rotates their order; then it
 # counts syscalls per delivered line (strace, and perf stat at full speed).
 # Writes bench/results/chat-latest.md and chat-latest.png (CPU per delivered
-# line, ratios to the epoll anchor and to uvloop in the same run), plus the
-# kit's raw output under bench/results/chat-STAMP/ and dated copies.
+# line, ratios to the epoll anchor and to uvloop in the same run), the kit's
+# load lines and syscall counts under bench/results/chat-STAMP/, and dated
+# copies. About 11 minutes on 2 cores.
 # Usage: bench/chat.sh [path/to/chat-kit]   (default ../shared/bench/chat)
 # Env: ROUNDS (3), T (5 s per run), W (workloads a,b,c,d), ONLY (servers),
 #      STRACE/PERFSTAT (1) as in the kit's run.sh.
@@ -35,6 +36,9 @@ UVR=$PWD/build-release/bin/uvreactor-server OUT=$kitout ROUNDS=${ROUNDS:-3} T=${
 }
 /usr/bin/python3 bench/chat_summary.py "$kitout" "$stamp" "$machine" "$out/chat-latest.png" \
   > "$out/chat-latest.md"
+# Keep the figures (every load line, the kit's own summary, the syscall
+# counts), not each run's traces and logs.
+find "$kitout" -type f ! -name raw.txt ! -name summary.md ! -name '*-summary.txt' -delete
 cp "$out/chat-latest.png" "$out/chat-chart-$stamp.png"
 sed "s/(chat-latest.png)/(chat-chart-$stamp.png)/" "$out/chat-latest.md" > "$out/chat-results-$stamp.md"
 echo "bench/chat: wrote $out/chat-latest.md and $out/chat-latest.png in $(( $(date +%s) - start )) s"

@@ -1,8 +1,9 @@
 // uvreactor-server: the echo and chat servers, wired from the library.
 //
-// Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 for a runtime
-// error (address in use, bad address), 2 for a usage error. A second signal
-// during shutdown exits at once with 1.
+// Exit codes: 0 after a clean shutdown (SIGINT, SIGTERM, SIGHUP or SIGQUIT),
+// 1 for a runtime error (address in use, bad address), 2 for a usage error.
+// A second stop signal during shutdown exits at once with 1. SIGUSR1 prints
+// the listeners' counts to stderr; SIGUSR2 and SIGALRM are ignored.
 #include <signal.h>
 #include <unistd.h>
 
@@ -148,8 +149,13 @@ class Server {
   Error start() {
     // Before the first "listening" line: a supervisor may signal as soon as
     // it reads one, and the default action would kill us mid-start.
-    signals_.emplace(loop_, std::initializer_list<int>{SIGINT, SIGTERM},
-                     [this](int signum) { onSignal(signum); });
+    // Every signal whose default action would end the process is handled:
+    // the stop signals stop gracefully, SIGUSR1 prints the counts, and
+    // SIGUSR2 and SIGALRM, which mean nothing here, are ignored.
+    signals_.emplace(
+        loop_,
+        std::initializer_list<int>{SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM},
+        [this](int signum) { onSignal(signum); });
     HandlerFactory factory = config_.protocol == "chat"
                                  ? protocols::chat::makeChatFactory(chat_, config_.maxLine)
                                  : protocols::echo::makeEchoFactory();
@@ -160,17 +166,23 @@ class Server {
     return {};
   }
 
-  void logStats() const {
+  std::vector<std::string> statsLines() const {
+    std::vector<std::string> lines;
     for (const auto& l : listeners_) {
       const ListenerStats& s = l->stats();
-      logLine(LogLevel::Info, "stats " + l->localEndpoint().toString() +
-                                  ": accepted=" + std::to_string(s.accepted) +
-                                  " rejected_by_limit=" + std::to_string(s.rejectedByLimit) +
-                                  " accept_errors=" + std::to_string(s.acceptErrors) +
-                                  " idle_timeouts=" + std::to_string(s.idleTimeouts) +
-                                  " slow_consumers=" + std::to_string(s.slowConsumers) +
-                                  " close_timeouts=" + std::to_string(s.closeTimeouts));
+      lines.push_back("stats " + l->localEndpoint().toString() +
+                      ": accepted=" + std::to_string(s.accepted) +
+                      " rejected_by_limit=" + std::to_string(s.rejectedByLimit) +
+                      " accept_errors=" + std::to_string(s.acceptErrors) +
+                      " idle_timeouts=" + std::to_string(s.idleTimeouts) +
+                      " slow_consumers=" + std::to_string(s.slowConsumers) +
+                      " close_timeouts=" + std::to_string(s.closeTimeouts));
     }
+    return lines;
+  }
+
+  void logStats() const {
+    for (const std::string& line : statsLines()) logLine(LogLevel::Info, line);
   }
 
  private:
@@ -204,6 +216,13 @@ class Server {
   }
 
   void onSignal(int signum) {
+    if (signum == SIGUSR1) {
+      for (const std::string& line : statsLines())
+        std::cerr << "uvreactor-server: " << line << "\n";
+      std::cerr.flush();
+      return;
+    }
+    if (signum == SIGUSR2 || signum == SIGALRM) return;
     if (stopping_) {
       // The operator insists: no more waiting for slow peers.
       static const char kMsg[] = "uvreactor-server: second signal, exiting now\n";

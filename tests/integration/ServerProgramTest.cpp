@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 
+#include <cstring>
 #include <thread>
 
 #include "support/ServerProcess.hpp"
@@ -115,6 +116,32 @@ TEST(ServerProgram, SigtermRightAfterTheListeningLineExitsCleanly) {
     server.signal(SIGTERM);
     ASSERT_EQ(server.wait(), 0) << "run " << i << ": " << server.stderrText();
   }
+}
+
+TEST(ServerProgram, EverySignalThatWouldKillItHasADefinedOutcome) {
+  // The stop signals stop cleanly (exit 0); SIGUSR1 prints the counts and
+  // SIGUSR2 and SIGALRM are ignored (they used to kill by default action).
+  for (int signum : {SIGHUP, SIGQUIT}) {
+    ServerProcess server({"--listen", "127.0.0.1:0", "--no-udp"});
+    ASSERT_TRUE(server.ready());
+    server.signal(signum);
+    EXPECT_EQ(server.wait(), 0) << strsignal(signum) << ": " << server.stderrText();
+  }
+  ServerProcess server({"--listen", "127.0.0.1:0", "--no-udp"});
+  ASSERT_TRUE(server.ready());
+  for (int signum : {SIGUSR1, SIGUSR2, SIGALRM}) server.signal(signum);
+  SocketClient c(server.tcp[0]);
+  c.sendAll("still here\n");
+  EXPECT_EQ(c.recvLine(), "still here") << server.stderrText();
+  for (int i = 0; i < 100 && server.stderrText().find("stats 127.0.0.1:") == std::string::npos;
+       ++i) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_NE(server.stderrText().find("stats 127.0.0.1:"), std::string::npos)
+      << "SIGUSR1 printed no counts: " << server.stderrText();
+  c.close();
+  server.signal(SIGTERM);
+  EXPECT_EQ(server.wait(), 0) << server.stderrText();
 }
 
 TEST(ServerProgram, ShutdownTimeoutBeyondTheCloseTimeoutIsHonoured) {
