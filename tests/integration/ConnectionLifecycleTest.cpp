@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "echo/EchoHandler.hpp"
+#include "support/Journal.hpp"
 #include "support/LoopThread.hpp"
 #include "support/SocketClient.hpp"
 #include "uvreactor/TcpListener.hpp"
@@ -19,33 +20,6 @@ using namespace uvreactor;
 using namespace uvreactor::test;
 
 namespace {
-
-// What a handler saw, shared with the test thread.
-struct Journal {
-  std::mutex mutex;
-  std::vector<std::string> events;
-  void add(std::string e) {
-    std::lock_guard<std::mutex> lock(mutex);
-    events.push_back(std::move(e));
-  }
-  std::vector<std::string> snapshot() {
-    std::lock_guard<std::mutex> lock(mutex);
-    return events;
-  }
-  std::size_t count(const std::string& prefix) {
-    std::lock_guard<std::mutex> lock(mutex);
-    std::size_t n = 0;
-    for (auto& e : events) n += e.rfind(prefix, 0) == 0;
-    return n;
-  }
-  bool waitFor(const std::string& prefix, std::size_t n = 1) {
-    for (int i = 0; i < 500; ++i) {
-      if (count(prefix) >= n) return true;
-      std::this_thread::sleep_for(10ms);
-    }
-    return false;
-  }
-};
 
 // Does what the first bytes of input say, and journals every callback.
 class ScriptedHandler final : public ConnectionHandler {
@@ -108,6 +82,19 @@ class Lifecycle : public ::testing::Test {
     loop_.call([&] { listener_.reset(); });
     Error closed = loop_.shutdown();
     EXPECT_TRUE(closed.ok()) << closed.message();
+  }
+  // Listens with `options` and fills its connection limit with clients that
+  // each had one byte echoed (so they are admitted, not rejected).
+  std::vector<SocketClient> listenFull(ListenerOptions options) {
+    options.rejectMessage = "busy\n";
+    listen(options);
+    std::vector<SocketClient> admitted;
+    for (std::size_t i = 0; i < options.maxConnections; ++i) {
+      admitted.emplace_back(address_);
+      admitted.back().sendAll("x");
+      EXPECT_EQ(admitted.back().recvExact(1), "x");
+    }
+    return admitted;
   }
   std::size_t connections() {
     return loop_.call([&] { return listener_->connectionCount(); });
@@ -285,20 +272,14 @@ TEST_F(Lifecycle, SlowReaderMakingProgressIsNotIdle) {
 TEST_F(Lifecycle, ConnectionLimitClosesExcessAtOnce) {
   ListenerOptions options;
   options.maxConnections = 2;
-  options.rejectMessage = "busy\n";
-  listen(options);
-  SocketClient a(address_), b(address_);
-  a.sendAll("a");
-  EXPECT_EQ(a.recvExact(1), "a");
-  b.sendAll("b");
-  EXPECT_EQ(b.recvExact(1), "b");
+  auto admitted = listenFull(options);
   SocketClient c(address_);
   auto rejected = c.recvUntilEof(2s);
   ASSERT_TRUE(rejected.has_value()) << "the excess connection was left hanging";
   EXPECT_EQ(*rejected, "busy\n");
   c.close();
   EXPECT_EQ(loop_.call([&] { return listener_->stats().rejectedByLimit; }), 1u);
-  a.close();
+  admitted[0].close();
   ASSERT_TRUE(waitConnections(1));
   SocketClient d(address_);
   d.sendAll("d");
@@ -311,17 +292,11 @@ TEST_F(Lifecycle, FloodOfRejectedPeersNeverHoldsAFreedSlot) {
   // nobody. Now only admitted connections count.
   ListenerOptions options;
   options.maxConnections = 2;
-  options.rejectMessage = "busy\n";
-  listen(options);
-  SocketClient a(address_), b(address_);
-  a.sendAll("a");
-  EXPECT_EQ(a.recvExact(1), "a");
-  b.sendAll("b");
-  EXPECT_EQ(b.recvExact(1), "b");
+  auto admitted = listenFull(options);
   std::vector<SocketClient> flood;
   for (int i = 0; i < 40; ++i) flood.emplace_back(address_);  // never read, never close
   EXPECT_EQ(flood.back().recvLine(), "busy");
-  a.close();
+  admitted[0].close();
   for (int i = 0; i < 100 && loop_.call([&] { return listener_->admittedCount(); }) != 1; ++i) {
     std::this_thread::sleep_for(10ms);
   }
@@ -335,12 +310,8 @@ TEST_F(Lifecycle, FloodOfRejectedPeersNeverHoldsAFreedSlot) {
 TEST_F(Lifecycle, RejectedPeersAreResetAfterAShortLinger) {
   ListenerOptions options;
   options.maxConnections = 1;
-  options.rejectMessage = "busy\n";
   options.rejectLingerMs = 100;
-  listen(options);
-  SocketClient a(address_);
-  a.sendAll("a");
-  EXPECT_EQ(a.recvExact(1), "a");
+  auto admitted = listenFull(options);
   SocketClient rejected(address_);  // reads the message, never closes
   EXPECT_EQ(rejected.recvLine(), "busy");
   EXPECT_TRUE(rejected.waitClosed(2s));

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "echo/EchoHandler.hpp"
+#include "support/Journal.hpp"
 #include "support/LoopThread.hpp"
 #include "support/SocketClient.hpp"
 #include "uvreactor/TcpListener.hpp"
@@ -51,35 +52,11 @@ std::string numbered(int i) {
   return "line " + std::to_string(i) + "\n";
 }
 
-// What the test thread sees of the handler's callbacks.
-struct Events {
-  std::mutex mutex;
-  std::vector<std::string> list;
-  void add(std::string e) {
-    std::lock_guard<std::mutex> lock(mutex);
-    list.push_back(std::move(e));
-  }
-  std::vector<std::string> snapshot() {
-    std::lock_guard<std::mutex> lock(mutex);
-    return list;
-  }
-  bool waitFor(const std::string& e) {
-    for (int i = 0; i < 500; ++i) {
-      {
-        std::lock_guard<std::mutex> lock(mutex);
-        if (std::find(list.begin(), list.end(), e) != list.end()) return true;
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    return false;
-  }
-};
-
 // On "burst": 100 short lines, a shared 4000-byte payload and one with a
 // completion, all in one callback; then what the rest of the input asks.
 class BurstHandler final : public ConnectionHandler {
  public:
-  BurstHandler(Events& events, Payload shared) : events_(events), shared_(std::move(shared)) {}
+  BurstHandler(Journal& events, Payload shared) : events_(events), shared_(std::move(shared)) {}
   void onData(Connection& c, std::string_view bytes) override {
     std::string command(bytes);
     if (command.rfind("tiny", 0) == 0) {
@@ -110,7 +87,7 @@ class BurstHandler final : public ConnectionHandler {
   }
 
  private:
-  Events& events_;
+  Journal& events_;
   Payload shared_;
 };
 
@@ -142,7 +119,7 @@ class Coalescing : public ::testing::Test {
   }
 
   LoopThread loop_;
-  Events events_;
+  Journal events_;
   Payload shared_ = Payload::copyOf(std::string(4000, 'S'));
   std::unique_ptr<TcpListener> listener_;
   pid_t tid_ = 0;
