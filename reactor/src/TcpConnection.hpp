@@ -9,6 +9,7 @@
 
 #include <uv.h>
 
+#include <exception>
 #include <memory>
 
 #include "FlushList.hpp"
@@ -164,5 +165,19 @@ class TcpConnection final : public Connection {
   Endpoint peer_;
   Error reason_;
 };
+
+// Used by both halves of the implementation (TcpConnection.cpp and
+// TcpConnectionOutput.cpp).
+template <class F>
+inline void TcpConnection::guarded(F&& call) {
+  // A handler's exception must not unwind through libuv's C frames.
+  try {
+    call();
+  } catch (const std::exception& e) {
+    abortWith(Error(UV_ECANCELED, "handler for " + peer_.toString() + " threw: " + e.what()));
+  } catch (...) {
+    abortWith(Error(UV_ECANCELED, "handler for " + peer_.toString() + " threw"));
+  }
+}
 
 }  // namespace uvreactor::detail

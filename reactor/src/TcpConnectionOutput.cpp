@@ -1,0 +1,185 @@
+// TcpConnection's output path: send(), the gathered write of a flush, the
+// uv_write that waits for a full kernel buffer, write callbacks, and the
+// water marks and slow-consumer cap (see OutputQueue and FlushList).
+#include <string>
+
+#include "TcpConnection.hpp"
+#include "UvBuffer.hpp"
+#include "uvreactor/Log.hpp"
+
+namespace uvreactor::detail {
+namespace {
+// Buffers per gathered write: Linux's IOV_MAX. libuv copies the list, so it
+// lives on our stack.
+constexpr unsigned kMaxIov = 1024;
+}  // namespace
+
+struct TcpConnection::WriteRequest {
+  uv_write_t req;
+  TcpConnection* connection;
+  WriteRequest* next = nullptr;
+  uint64_t start;  // queue position of its first byte
+  std::vector<OutputQueue::Segment> segments;
+};
+
+void TcpConnection::send(std::string_view bytes) {
+  if (state_ != State::Open || writeShutdownRequested_ || bytes.empty()) return;
+  // Bytes of the read being delivered stay in the slab until it returns,
+  // and afterRead() writes or copies them before that: no copy on the echo
+  // path. The first such view, with nothing else queued, is only noted.
+  if (inRead_ && loop_.inReadSlab(bytes.data())) {
+    if (echo_.data == nullptr && queue_.empty()) {
+      echo_ = {bytes.data(), bytes.size()};
+      return;
+    }
+    spillEcho();
+    queue_.appendBorrowed(bytes);
+  } else {
+    spillEcho();
+    queue_.appendCopy(bytes);
+  }
+  afterSend();
+}
+
+void TcpConnection::spillEchoSlow() {
+  queue_.appendBorrowed(std::string_view(echo_.data, echo_.size));
+  echo_ = {};
+}
+
+void TcpConnection::send(const Payload& payload) {
+  if (state_ != State::Open || writeShutdownRequested_ || payload.empty()) return;
+  spillEcho();
+  queue_.append(payload);
+  afterSend();
+}
+
+void TcpConnection::send(const Payload& payload, WriteCallback done) {
+  if (state_ != State::Open || writeShutdownRequested_) {
+    if (done) done(Error(UV_ECANCELED, "write " + peer_.toString() + ": connection closing"));
+    return;
+  }
+  spillEcho();
+  queue_.append(payload);
+  // A completion is always reported from a flush or a write callback, never
+  // from inside send(), so the caller is not re-entered.
+  if (done) queue_.addCallback(std::move(done));
+  afterSend();
+}
+
+// Out of line: this iteration's output passed the high-water mark. Holding
+// more for one write saves nothing and costs memory, so it goes to the
+// kernel now; only what the kernel refuses counts against the marks and the
+// slow-consumer cap (a healthy reader is never cut off for output we held).
+void TcpConnection::overflow() {
+  writeQueued(false);
+  if (!queue_.empty() || queue_.hasCallbacks()) loop_.flushList().add(*this);
+}
+
+void TcpConnection::writeQueued(bool report) {
+  if (state_ == State::Closing) return;
+  // While libuv still holds bytes of an earlier uv_write, anything written
+  // now would overtake them; its completion lists us again.
+  if (!queue_.empty() && libuvUnwritten() == 0) {
+    uv_buf_t bufs[kMaxIov];
+    while (!queue_.empty()) {
+      unsigned n = queue_.gather(bufs, kMaxIov);
+      std::size_t want = 0;
+      for (unsigned i = 0; i < n; ++i) want += bufs[i].len;
+      int written = uv_try_write(stream(), bufs, n);
+      if (written < 0 && written != UV_EAGAIN) {
+        abortWith(Error::fromUv(written, "write", peer_.toString()));
+        return;
+      }
+      if (written > 0) {
+        queue_.consume(static_cast<std::size_t>(written));
+        touch();
+      }
+      if (written < 0 || static_cast<std::size_t>(written) < want) {
+        handOver(bufs);
+        break;
+      }
+    }
+  }
+  if (state_ == State::Closing) return;
+  if (report && queue_.hasCallbacks()) reportWritten();
+  if (state_ == State::Closing) return;
+  afterOutputChange();
+  if (state_ == State::Closing || !queue_.empty()) return;
+  if (state_ == State::Draining || (state_ == State::Open && writeShutdownRequested_)) {
+    beginShutdown();
+  }
+}
+
+// The kernel is full: the front of the queue goes to one uv_write, which
+// waits for the socket to become writable (libuv has no other way to ask).
+void TcpConnection::handOver(uv_buf_t* bufs) {
+  queue_.ownBorrowed();
+  unsigned n = queue_.gather(bufs, kMaxIov);
+  auto* request = new WriteRequest{{}, this, nullptr, queue_.handed(), queue_.takeFront(n)};
+  request->req.data = request;
+  if (newestWrite_ != nullptr) {
+    newestWrite_->next = request;
+  } else {
+    oldestWrite_ = request;
+  }
+  newestWrite_ = request;
+  int rc = uv_write(&request->req, stream(), bufs, n, [](uv_write_t* req, int status) {
+    auto* r = static_cast<WriteRequest*>(req->data);
+    r->connection->onWriteRequestDone(r, status);
+  });
+  if (rc != 0) {
+    // Never queued: libuv will not call back, so unlink it here.
+    onWriteRequestDone(request, UV_ECANCELED);
+    abortWith(Error::fromUv(rc, "write", peer_.toString()));
+  }
+}
+
+void TcpConnection::onWriteRequestDone(WriteRequest* request, int status) {
+  // Requests complete in order, so this is the oldest.
+  oldestWrite_ = request->next;
+  if (oldestWrite_ == nullptr) newestWrite_ = nullptr;
+  delete request;
+  if (status < 0) {
+    // Cancelled by our close: onClosed reports the callbacks.
+    if (status != UV_ECANCELED) abortWith(Error::fromUv(status, "write", peer_.toString()));
+    return;
+  }
+  touch();
+  // Report, re-check the marks and write what queued meanwhile, at the
+  // loop's next flush point (before it waits again).
+  if (state_ != State::Closing) loop_.flushList().add(*this);
+}
+
+void TcpConnection::reportWritten() {
+  // libuv keeps the bytes of a failed write counted until its callback, so
+  // when it holds none, every byte handed over so far is in the kernel.
+  uint64_t confirmed =
+      libuvUnwritten() == 0 || oldestWrite_ == nullptr ? queue_.handed() : oldestWrite_->start;
+  std::vector<WriteCallback> due;
+  queue_.takeDue(confirmed, due);
+  for (auto& done : due) guarded([&] { done(Error()); });
+}
+
+void TcpConnection::afterOutputChange() {
+  if (state_ == State::Closing) return;
+  std::size_t held = outputMemory();
+  if (held > options_.maxQueuedBytes) {
+    std::string why = "slow consumer " + peer_.toString() + ": over " +
+                      std::to_string(options_.maxQueuedBytes) + " bytes of output queued";
+    logLine(LogLevel::Info, why);
+    cutoff_ = Cutoff::SlowConsumer;
+    abortWith(Error(UV_ENOBUFS, std::move(why)));
+    return;
+  }
+  if (!aboveHigh_ && held > options_.highWaterMark) {
+    aboveHigh_ = true;
+    updateReading();
+    if (state_ == State::Open) guarded([&] { handler_->onHighWater(*this); });
+  } else if (aboveHigh_ && held <= options_.lowWaterMark) {
+    aboveHigh_ = false;
+    updateReading();
+    if (state_ == State::Open) guarded([&] { handler_->onLowWater(*this); });
+  }
+}
+
+}  // namespace uvreactor::detail
