@@ -91,6 +91,8 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
       cxxopts::value<std::size_t>()->default_value("262144"))
     ("max-queued", "queued output bytes past which a connection is dropped as a slow consumer",
       cxxopts::value<std::size_t>()->default_value("8388608"))
+    ("read-budget", "bytes one connection may read per loop pass before yielding to others (0: no limit)",
+      cxxopts::value<std::size_t>()->default_value("65536"))
     ("log-level", "debug, info, warn, error or off", cxxopts::value<std::string>()->default_value("warn"))
     ("h,help", "show this help");
   // clang-format on
@@ -136,6 +138,7 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
   if (conn.maxQueuedBytes < conn.highWaterMark) {
     throw UsageError{"--max-queued must be at least --high-water"};
   }
+  conn.readBudgetBytes = boundedCount(args, "read-budget", 0);
   c.listener.maxConnections = boundedCount(args, "max-connections", 0, 100000000);
   if (c.protocol == "chat") c.listener.rejectMessage = "! server full, try again later\n";
   return c;

@@ -68,7 +68,7 @@ void TcpConnection::resumeReading() {
 void TcpConnection::updateReading() {
   // While closing, input is read and dropped: unread input at close() time
   // makes the kernel send a reset, which can destroy our last reply.
-  bool want = state_ != State::Idle && state_ != State::Closing && !eofReceived_ &&
+  bool want = state_ != State::Idle && state_ != State::Closing && !eofReceived_ && !readYielded_ &&
               (state_ != State::Open || (!userPaused_ && !aboveHigh_));
   if (want == reading_) return;
   reading_ = want;
@@ -95,9 +95,27 @@ void TcpConnection::onRead(ssize_t nread, const uv_buf_t* buf) {
       inRead_ = false;
       if (echo_.data != nullptr || !queue_.empty()) afterRead();
     }
+    countRead(static_cast<std::size_t>(nread));
     return;
   }
-  if (nread < 0) onReadEnd(nread);
+  if (nread < 0) {
+    onReadEnd(nread);
+  } else {
+    readBurst_ = 0;  // nothing more to read: the burst ended
+  }
+}
+
+void TcpConnection::yieldReading() {
+  if (state_ == State::Closing) return;
+  readYielded_ = true;
+  updateReading();
+  loop_.flushList().add(*this);
+}
+
+void TcpConnection::endReadYield() {
+  readYielded_ = false;
+  readBurst_ = 0;
+  updateReading();
 }
 
 // Output sent during this connection's own read. If it borrowed the slab

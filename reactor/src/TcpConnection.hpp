@@ -71,8 +71,13 @@ class TcpConnection final : public Connection {
   uint64_t id() const override { return id_; }
   Cutoff cutoff() const { return cutoff_; }
 
-  // From the loop's FlushList: write what this iteration queued.
-  void flushOutput() { writeQueued(true); }
+  // From the loop's FlushList: read again if this connection yielded, and
+  // write what this iteration queued.
+  void flushOutput() {
+    if (readYielded_) [[unlikely]]
+      endReadYield();
+    writeQueued(true);
+  }
 
  private:
   friend class FlushList;
@@ -113,6 +118,17 @@ class TcpConnection final : public Connection {
   [[gnu::noinline]] void onReadEnd(ssize_t nread);  // EOF or error, off the per-message path
   void onClosed();
   void updateReading();
+  // Read budget (ConnectionOptions::readBudgetBytes): a connection whose
+  // consecutive full reads reach it stops reading until the next flush point.
+  void countRead(std::size_t bytes) {
+    if (bytes < Loop::kSlabSize) {
+      readBurst_ = 0;  // a short read: libuv stops reading this peer anyway
+    } else if ((readBurst_ += bytes) >= options_.readBudgetBytes && options_.readBudgetBytes != 0) {
+      yieldReading();
+    }
+  }
+  [[gnu::noinline]] void yieldReading();
+  void endReadYield();
   void afterOutputChange();
   void beginShutdown();
   void finalClose();
@@ -134,6 +150,7 @@ class TcpConnection final : public Connection {
   bool inRead_ = false;  // inside this connection's onData: slab views may be borrowed
   bool userPaused_ = false;
   bool aboveHigh_ = false;
+  bool readYielded_ = false;
   bool eofReceived_ = false;
   bool writeShutdownRequested_ = false;
   bool shutdownIssued_ = false;
@@ -160,6 +177,7 @@ class TcpConnection final : public Connection {
   WriteRequest* newestWrite_ = nullptr;
 
   uint64_t lastActivityMs_ = 0;
+  std::size_t readBurst_ = 0;   // bytes of this pass's consecutive full reads
   std::size_t lastUnsent_ = 0;  // output bytes not yet taken by the peer, at the last check
   TimerBox* timer_ = nullptr;
   Endpoint peer_;

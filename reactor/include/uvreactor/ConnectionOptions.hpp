@@ -30,6 +30,15 @@ struct ConnectionOptions {
   // FIN (so unread input does not turn into a reset that destroys our last
   // reply); past this deadline it aborts instead.
   uint64_t closeTimeoutMs = 5000;
+  // Bytes one connection may read in one pass of the loop before it yields
+  // to the others until the next pass; 0 = no limit. libuv alone keeps
+  // reading a flooding peer for up to 32 buffers (2 MiB) per wake-up, and a
+  // chat line fans out to a whole room: one peer sending tiny lines as fast
+  // as it can would hold the loop for that long. The default is one full
+  // read buffer (Redis reads once per client per event for the same reason);
+  // a yield costs two epoll_ctl calls per 64 KiB, and only to a connection
+  // whose peer has more waiting.
+  std::size_t readBudgetBytes = 64 * 1024;
   bool noDelay = true;
 };
 
