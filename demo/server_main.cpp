@@ -176,6 +176,7 @@ class Server {
       lines.push_back("stats " + l->localEndpoint().toString() +
                       ": accepted=" + std::to_string(s.accepted) +
                       " rejected_by_limit=" + std::to_string(s.rejectedByLimit) +
+                      " rejected_no_descriptors=" + std::to_string(s.rejectedNoDescriptors) +
                       " accept_errors=" + std::to_string(s.acceptErrors) +
                       " idle_timeouts=" + std::to_string(s.idleTimeouts) +
                       " slow_consumers=" + std::to_string(s.slowConsumers) +

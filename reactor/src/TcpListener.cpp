@@ -1,5 +1,7 @@
 #include "uvreactor/TcpListener.hpp"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
@@ -35,6 +37,14 @@ struct TcpListener::Impl final : detail::ConnectionOwner {
 
   void onConnection(int status);
   void reject(detail::TcpConnection& c);
+  bool withinDescriptorReserve(detail::TcpConnection& c);
+  void logDescriptorRejects();
+  // RLIMIT_NOFILE's soft limit, read at most once per loop tick (it can be
+  // changed from outside the process, with prlimit).
+  uint64_t descriptorLimit = 0;
+  uint64_t descriptorLimitReadAt = UINT64_MAX;
+  uint64_t lastDescriptorLogMs = 0;
+  uint64_t descriptorRejectsLogged = 0;
   std::size_t admitted() const { return connections.size() - rejecting.size(); }
   void connectionClosed(detail::TcpConnection& c) override {
     switch (c.cutoff()) {
@@ -152,6 +162,12 @@ void TcpListener::Impl::onConnection(int status) {
     return;
   }
   ++stats.accepted;
+  if (options.descriptorReserve != 0 && withinDescriptorReserve(*c)) [[unlikely]] {
+    ++stats.rejectedNoDescriptors;
+    logDescriptorRejects();
+    c->discard();
+    return;
+  }
   if (over) {
     reject(*c);
     return;
@@ -167,6 +183,36 @@ void TcpListener::Impl::onConnection(int status) {
     return;
   }
   c->start(std::move(handler));
+}
+
+// Descriptors are allocated lowest first, so the accepted descriptor's number
+// tells how full the table is without counting it.
+bool TcpListener::Impl::withinDescriptorReserve(detail::TcpConnection& c) {
+  uv_os_fd_t fd;
+  if (uv_fileno(reinterpret_cast<const uv_handle_t*>(c.tcp()), &fd) != 0) return false;
+  uint64_t now = loop.nowMs();
+  if (now != descriptorLimitReadAt) {
+    rlimit limit{};
+    descriptorLimit = ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY
+                          ? limit.rlim_cur
+                          : UINT64_MAX;
+    descriptorLimitReadAt = now;
+  }
+  return static_cast<uint64_t>(fd) + options.descriptorReserve >= descriptorLimit;
+}
+
+// At most one line per second, whatever the flood: a log that grows with
+// the attack is a second attack.
+void TcpListener::Impl::logDescriptorRejects() {
+  uint64_t now = loop.nowMs();
+  if (descriptorRejectsLogged != 0 && now - lastDescriptorLogMs < 1000) return;
+  logLine(LogLevel::Warn,
+          "accept " + local.toString() + ": descriptor limit " + std::to_string(descriptorLimit) +
+              " nearly reached (keeping " + std::to_string(options.descriptorReserve) + " free); " +
+              std::to_string(stats.rejectedNoDescriptors - descriptorRejectsLogged) +
+              " peer(s) closed unserved since the last report");
+  descriptorRejectsLogged = stats.rejectedNoDescriptors;
+  lastDescriptorLogMs = now;
 }
 
 TcpListener::~TcpListener() {

@@ -216,15 +216,17 @@ TEST(ServerProgram, SurvivesRunningOutOfDescriptorsAndRecovers) {
     warm.shutdownWrite();
     ASSERT_TRUE(warm.recvUntilEof().has_value());
   }
-  rlimit low{40, 40};
+  rlimit low{64, 64};
   ASSERT_EQ(::prlimit(server.pid(), RLIMIT_NOFILE, &low, nullptr), 0);
   std::vector<SocketClient> many;
-  for (int i = 0; i < 60; ++i) many.emplace_back(server.tcp[0]);
-  // Those past the limit are accepted and closed by libuv's reserve
-  // descriptor, not left in the backlog; the server neither spins nor dies.
+  for (int i = 0; i < 80; ++i) many.emplace_back(server.tcp[0]);
+  // Those that would leave fewer than 32 descriptors free are closed at
+  // once, and every one of them is counted; none waits in the backlog, and
+  // the server neither spins nor dies.
   int turnedAway = 0;
   for (auto& c : many) turnedAway += c.waitClosed(20ms);
   EXPECT_GT(turnedAway, 0);
+  EXPECT_LT(turnedAway, 80) << "the descriptors below the reserve serve peers";
   std::string stat = "/proc/" + std::to_string(server.pid()) + "/stat";
   auto cpuTicks = [&] {
     FILE* f = std::fopen(stat.c_str(), "r");
@@ -246,4 +248,10 @@ TEST(ServerProgram, SurvivesRunningOutOfDescriptorsAndRecovers) {
   after.close();
   server.signal(SIGTERM);
   EXPECT_EQ(server.wait(), 0) << server.stderrText();
+  std::string log = server.stderrText();
+  EXPECT_NE(log.find("rejected_no_descriptors=" + std::to_string(turnedAway) + " "),
+            std::string::npos)
+      << "every peer turned away is counted:\n"
+      << log;
+  EXPECT_NE(log.find("descriptor limit 64 nearly reached"), std::string::npos) << log;
 }

@@ -7,9 +7,13 @@
 // excess peers are accepted, sent `rejectMessage` if any and closed within
 // rejectLingerMs, never left in the backlog and never holding a slot (a
 // flood of connects that never close cannot lock legitimate clients out).
-// The per-connection bounds are in ConnectionOptions. Running out of descriptors
-// (EMFILE) is survived by libuv's reserve-descriptor trick: the pending peer
-// is accepted and closed, no busy loop, and accepting resumes by itself.
+// The per-connection bounds are in ConnectionOptions. Descriptors: a peer
+// accepted into one of the last `descriptorReserve` descriptors the process
+// may open (RLIMIT_NOFILE) is closed at once, counted and logged, so the
+// process keeps descriptors for everything else. Should the table fill up
+// anyway (something else used the reserve), libuv's reserve-descriptor
+// trick accepts and closes pending peers without a busy loop; those it does
+// not report, which is why the listener stops short of that point.
 // Loop-thread only.
 #pragma once
 
@@ -40,6 +44,9 @@ struct ListenerOptions {
   // that, excess peers are reset at once, with no message.
   uint64_t rejectLingerMs = 1000;
   std::size_t maxRejecting = 1024;
+  // Descriptors kept free for the rest of the process (files, DNS, the
+  // application's own sockets); 0 turns the check off.
+  std::size_t descriptorReserve = 32;
   ConnectionOptions connection;
 };
 
@@ -48,7 +55,8 @@ struct ListenerOptions {
 struct ListenerStats {
   uint64_t accepted = 0;
   uint64_t rejectedByLimit = 0;
-  uint64_t acceptErrors = 0;   // accept failures libuv reports (see EMFILE above)
+  uint64_t rejectedNoDescriptors = 0;  // closed to keep descriptorReserve descriptors free
+  uint64_t acceptErrors = 0;           // accept failures libuv reports (see above)
   uint64_t idleTimeouts = 0;   // closed after ConnectionOptions::idleTimeoutMs of no activity
   uint64_t slowConsumers = 0;  // reset for queuing more than maxQueuedBytes of output
   uint64_t closeTimeouts = 0;  // reset when a graceful close outlived closeTimeoutMs
