@@ -8,12 +8,19 @@
 
 #include <uv.h>
 
+#include "ReclaimedHandles.hpp"
+
 namespace uvreactor::detail {
 
 template <class T>
 void closeAndDelete(T* object, uv_handle_t* handle) {
   handle->data = object;
-  if (uv_is_closing(handle)) return;  // a close already under way frees it
+  if (uv_is_closing(handle)) {
+    // Loop::close() reclaimed it: closed, and no callback will come. Any
+    // other close under way frees the object in its own callback.
+    if (takeReclaimed(handle)) delete object;
+    return;
+  }
   uv_close(handle, [](uv_handle_t* h) { delete static_cast<T*>(h->data); });
 }
 

@@ -25,7 +25,8 @@ std::optional<LogLevel> parseLogLevel(std::string_view name) {
 }
 
 void logLine(LogLevel level, std::string_view message) {
-  if (!logEnabled(level)) return;
+  // Off is a threshold, not a level a line can have.
+  if (level == LogLevel::Off || !logEnabled(level)) return;
   static const char* const kNames[] = {"debug", "info", "warn", "error"};
   std::string line = "uvreactor ";
   line += kNames[static_cast<int>(level)];

@@ -1,6 +1,7 @@
 #include "uvreactor/SignalWatch.hpp"
 
 #include "CloseAndDelete.hpp"
+#include "ExceptionBarrier.hpp"
 
 namespace uvreactor {
 
@@ -20,7 +21,7 @@ SignalWatch::SignalWatch(Loop& loop, std::initializer_list<int> signals,
         &h->signal,
         [](uv_signal_t* s, int num) {
           auto* self = static_cast<Handle*>(s->data);
-          self->owner->callback_(num);
+          detail::shielded("signal callback", [&] { self->owner->callback_(num); });
         },
         signum);
     uv_unref(reinterpret_cast<uv_handle_t*>(&h->signal));

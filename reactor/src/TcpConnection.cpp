@@ -8,6 +8,8 @@
 #include <string>
 
 #include "CloseAndDelete.hpp"
+#include "ExceptionBarrier.hpp"
+#include "ReclaimedHandles.hpp"
 #include "UvBuffer.hpp"
 #include "uvreactor/Log.hpp"
 
@@ -50,7 +52,21 @@ void TcpConnection::start(std::unique_ptr<ConnectionHandler> handler) {
 void TcpConnection::discard() {
   if (state_ == State::Closing) return;
   state_ = State::Closing;
-  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), [](uv_handle_t* h) { self(h)->onClosed(); });
+  closeHandle(false);
+}
+
+// Last in every caller: a handle that Loop::close() already reclaimed gets
+// no close callback, so onClosed() (which may delete this) runs here.
+void TcpConnection::closeHandle(bool reset) {
+  auto* handle = reinterpret_cast<uv_handle_t*>(&tcp_);
+  if (uv_is_closing(handle)) {
+    if (takeReclaimed(handle)) onClosed();
+    return;
+  }
+  auto onClose = [](uv_handle_t* h) { self(h)->onClosed(); };
+  // A reset tells the peer at once that its data was not all taken; libuv
+  // refuses it while a shutdown is under way, and a plain close serves then.
+  if (!reset || uv_tcp_close_reset(&tcp_, onClose) != 0) uv_close(handle, onClose);
 }
 
 // ---- input ------------------------------------------------------------------
@@ -238,7 +254,7 @@ void TcpConnection::finalClose() {
   if (state_ == State::Closing) return;
   state_ = State::Closing;
   stopTimer();
-  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), [](uv_handle_t* h) { self(h)->onClosed(); });
+  closeHandle(false);
 }
 
 void TcpConnection::abortWith(Error reason) {
@@ -250,19 +266,27 @@ void TcpConnection::abortWith(Error reason) {
   }
   state_ = State::Closing;
   stopTimer();
-  auto onClose = [](uv_handle_t* h) { self(h)->onClosed(); };
-  // A reset tells the peer at once that its data was not all taken; libuv
-  // refuses it while a shutdown is under way, and a plain close serves then.
-  if (uv_tcp_close_reset(&tcp_, onClose) != 0) {
-    uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), onClose);
-  }
+  closeHandle(true);
 }
 
-void TcpConnection::onClosed() {
-  // libuv has cancelled (and called back) every uv_write by now. An
-  // embedding application may have destroyed the Loop before this close
-  // callback runs; its FlushList unlisted every connection then.
+void TcpConnection::orphan(Error reason) {
+  owner_ = nullptr;
+  if (!reason_ && reason && state_ != State::Closing) reason_ = std::move(reason);
   if (flushSlot_ != FlushList::kNotListed) loop_.flushList().remove(*this);
+  if (dispatchDepth_ == 0) {
+    endHandler();
+  } else {
+    handlerEndPending_ = true;
+  }
+  abortWith({});  // last: may delete this
+}
+
+void TcpConnection::endHandler() {
+  handlerEndPending_ = false;
+  echo_ = {};
+  // libuv has cancelled (and called back) every uv_write by the time the
+  // close callback calls this; an orphaned connection's writes are
+  // reported cancelled here, before its handler hears onClose.
   std::vector<WriteCallback> cancelledCallbacks;
   queue_.clear(cancelledCallbacks);
   Error cancelled(UV_ECANCELED, "write " + peer_.toString() + ": connection closed");
@@ -270,16 +294,27 @@ void TcpConnection::onClosed() {
     try {
       done(cancelled);
     } catch (...) {
+      logLine(LogLevel::Error, handlerThrew(std::current_exception()).message());
     }
   }
-  if (handler_) {
-    try {
-      handler_->onClose(*this, reason_);
-    } catch (const std::exception& e) {
-      logLine(LogLevel::Error, "onClose handler for " + peer_.toString() + " threw: " + e.what());
-    }
-    handler_.reset();
+  if (!handler_) return;
+  auto handler = std::move(handler_);
+  try {
+    handler->onClose(*this, reason_);
+  } catch (...) {
+    logLine(LogLevel::Error, handlerThrew(std::current_exception()).message());
   }
+}
+
+Error TcpConnection::handlerThrew(std::exception_ptr thrown) {
+  return Error(UV_ECANCELED, describeThrow("handler for " + peer_.toString(), thrown));
+}
+
+void TcpConnection::onClosed() {
+  // An embedding application may have destroyed the Loop before this close
+  // callback runs; its FlushList unlisted every connection then.
+  if (flushSlot_ != FlushList::kNotListed) loop_.flushList().remove(*this);
+  endHandler();
   if (owner_ != nullptr) {
     owner_->connectionClosed(*this);  // deletes this
   } else {
@@ -316,18 +351,20 @@ void TcpConnection::onTimer() {
   // A peer draining a large reply slowly is active, though no write
   // completes: libuv's queue only moves when a third of the kernel's send
   // buffer frees up, so the kernel's own unsent count is sampled too (one
-  // ioctl per timer expiry, never per packet).
-  std::size_t unsent = queue_.bytes() + libuvUnwritten();
+  // ioctl per timer expiry, never per packet). Progress is bytes the peer
+  // took; more output queued meanwhile is not activity.
+  int64_t delivered =
+      static_cast<int64_t>(queue_.handed()) - static_cast<int64_t>(libuvUnwritten());
   uv_os_fd_t fd;
   int kernelUnsent = 0;
   if (uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd) == 0 &&
       ::ioctl(fd, SIOCOUTQ, &kernelUnsent) == 0) {
-    unsent += static_cast<std::size_t>(kernelUnsent);
+    delivered -= kernelUnsent;
   }
-  if (unsent != lastUnsent_) {
-    lastUnsent_ = unsent;
-    touch();
-  }
+  // Echoed bytes bypass the queue's count: new ones lower the figure (they
+  // came with a read, which was activity already); their delivery raises it.
+  if (delivered > lastDelivered_) touch();
+  lastDelivered_ = delivered;
   uint64_t idle = loop_.nowMs() - lastActivityMs_;
   if (idle < options_.idleTimeoutMs) {
     armTimer(options_.idleTimeoutMs - idle);

@@ -48,6 +48,12 @@ class TcpConnection final : public Connection {
   void start(std::unique_ptr<ConnectionHandler> handler);
   // The owner is going away: from now on this deletes itself when closed.
   void detachOwner() { owner_ = nullptr; }
+  // The owner is being destroyed: the connection is reset and detached, and
+  // its handler's life ends now (cancelled write callbacks, onClose,
+  // destruction), or, if one of the handler's callbacks is on the stack,
+  // as soon as that returns. Only the uv_tcp_t's memory waits for libuv's
+  // close callback, and nothing the owner frees is touched after this.
+  void orphan(Error reason);
   // Closes a connection that never started (no handler is told).
   void discard();
   void abortWith(Error reason);
@@ -93,7 +99,12 @@ class TcpConnection final : public Connection {
     return tcp_.write_queue_size;  // uv_tcp_t starts with the uv_stream_t fields
   }
   // Memory held for output: the queue's, and the bytes libuv still holds.
-  std::size_t outputMemory() const { return queue_.memory() + libuvUnwritten(); }
+  // Nothing queued counts as nothing held, whatever capacity the queue keeps
+  // for the next send: a low-water mark of 0 means "all written".
+  std::size_t outputMemory() const {
+    std::size_t unwritten = libuvUnwritten();
+    return queue_.empty() && unwritten == 0 ? 0 : queue_.memory() + unwritten;
+  }
   void afterSend() {
     if (queue_.memory() > options_.highWaterMark) [[unlikely]] {
       overflow();
@@ -117,6 +128,10 @@ class TcpConnection final : public Connection {
   void onRead(ssize_t nread, const uv_buf_t* buf);
   [[gnu::noinline]] void onReadEnd(ssize_t nread);  // EOF or error, off the per-message path
   void onClosed();
+  void closeHandle(bool reset);
+  // Cancelled write callbacks, then onClose, then the handler is destroyed;
+  // once (later calls do nothing).
+  void endHandler();
   void updateReading();
   // Read budget (ConnectionOptions::readBudgetBytes): a connection whose
   // consecutive full reads reach it stops reading until the next flush point.
@@ -136,11 +151,12 @@ class TcpConnection final : public Connection {
   void onTimer();
   // Only the idle timeout reads the activity time; without one, skip the call.
   void touch() {
-    if (options_.idleTimeoutMs != 0) lastActivityMs_ = loop_.nowMs();
+    if (options_.idleTimeoutMs != 0) lastActivityMs_ = uv_now(loop_.raw());
   }
   void stopTimer();
   template <class F>
   [[gnu::always_inline]] inline void guarded(F&& call);
+  [[gnu::noinline]] Error handlerThrew(std::exception_ptr thrown);
 
   // What every send reads comes first, next to the vtable pointer: a
   // broadcast to 1000 members touches one or two cache lines of each.
@@ -151,6 +167,8 @@ class TcpConnection final : public Connection {
   bool userPaused_ = false;
   bool aboveHigh_ = false;
   bool readYielded_ = false;
+  bool handlerEndPending_ = false;  // orphaned during a handler callback
+  uint8_t dispatchDepth_ = 0;       // handler callbacks on the stack
   bool eofReceived_ = false;
   bool writeShutdownRequested_ = false;
   bool shutdownIssued_ = false;
@@ -177,8 +195,8 @@ class TcpConnection final : public Connection {
   WriteRequest* newestWrite_ = nullptr;
 
   uint64_t lastActivityMs_ = 0;
-  std::size_t readBurst_ = 0;   // bytes of this pass's consecutive full reads
-  std::size_t lastUnsent_ = 0;  // output bytes not yet taken by the peer, at the last check
+  std::size_t readBurst_ = 0;  // bytes of this pass's consecutive full reads
+  int64_t lastDelivered_ = 0;  // output bytes the peer had taken, at the last idle check
   TimerBox* timer_ = nullptr;
   Endpoint peer_;
   Error reason_;
@@ -188,14 +206,16 @@ class TcpConnection final : public Connection {
 // TcpConnectionOutput.cpp).
 template <class F>
 inline void TcpConnection::guarded(F&& call) {
-  // A handler's exception must not unwind through libuv's C frames.
+  // A handler's exception must not unwind through libuv's C frames: it is
+  // logged and ends this connection.
+  ++dispatchDepth_;
   try {
     call();
-  } catch (const std::exception& e) {
-    abortWith(Error(UV_ECANCELED, "handler for " + peer_.toString() + " threw: " + e.what()));
   } catch (...) {
-    abortWith(Error(UV_ECANCELED, "handler for " + peer_.toString() + " threw"));
+    abortWith(handlerThrew(std::current_exception()));
   }
+  if (--dispatchDepth_ == 0 && handlerEndPending_) [[unlikely]]
+    endHandler();
 }
 
 }  // namespace uvreactor::detail

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <random>
 
+#include "ExceptionBarrier.hpp"
 #include "TcpConnection.hpp"
 #include "uvreactor/Timer.hpp"
 
@@ -78,7 +79,12 @@ struct TcpConnector::Impl final : detail::ConnectionOwner {
                                                : Error::fromUv(status, "connect", to.toString()));
       return;
     }
-    std::unique_ptr<ConnectionHandler> handler = factory(*connection);
+    std::unique_ptr<ConnectionHandler> handler;
+    if (!detail::shielded("handler factory of connector to " + to.toString(),
+                          [&] { handler = factory(*connection); })) {
+      fail(Error(UV_ECANCELED, "connect " + to.toString() + ": the handler factory threw"));
+      return;
+    }
     if (!handler) {
       connection->discard();
       return;
@@ -91,7 +97,7 @@ struct TcpConnector::Impl final : detail::ConnectionOwner {
     lastError = std::move(error);
     if (connection) connection->discard();  // its close callback drops it
     if (options.maxAttempts != 0 && attempts >= options.maxAttempts) {
-      if (failed) failed(lastError);
+      if (failed) detail::shielded("connector's failure callback", [&] { failed(lastError); });
       return;
     }
     double r = std::uniform_real_distribution<double>(0.0, 1.0)(random);
@@ -110,9 +116,7 @@ TcpConnector::TcpConnector(Loop& loop, Endpoint to, HandlerFactory factory,
 TcpConnector::~TcpConnector() {
   if (impl_->attempt != nullptr) impl_->attempt->impl = nullptr;
   if (impl_->connection) {
-    detail::TcpConnection* c = impl_->connection.release();
-    c->detachOwner();
-    c->abortWith(Error(UV_ECANCELED, "connector destroyed"));
+    impl_->connection.release()->orphan(Error(UV_ECANCELED, "connector destroyed"));
   }
   delete impl_;  // its Timer closes its own handle
 }

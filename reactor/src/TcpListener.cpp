@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "CloseAndDelete.hpp"
+#include "ExceptionBarrier.hpp"
 #include "TcpConnection.hpp"
 #include "uvreactor/Log.hpp"
 
@@ -29,6 +30,7 @@ struct TcpListener::Impl final : detail::ConnectionOwner {
   std::unordered_set<detail::TcpConnection*> rejecting;
   uv_tcp_t server;
   Endpoint local;
+  std::string factoryName;  // names the listener in a factory's exception
   ListenerStats stats;
   bool accepting = false;
   uint64_t nextId = 1;
@@ -71,7 +73,12 @@ struct TcpListener::Impl final : detail::ConnectionOwner {
   void closeServer() {
     if (!accepting) return;
     accepting = false;
-    uv_close(reinterpret_cast<uv_handle_t*>(&server), [](uv_handle_t* h) {
+    auto* handle = reinterpret_cast<uv_handle_t*>(&server);
+    if (uv_is_closing(handle) && detail::takeReclaimed(handle)) {  // by Loop::close(): no callback
+      serverClosed = true;
+      return;
+    }
+    uv_close(handle, [](uv_handle_t* h) {
       auto* self = static_cast<Impl*>(h->data);
       if (self->orphaned)
         delete self;
@@ -121,6 +128,7 @@ Result<std::unique_ptr<TcpListener>> TcpListener::listen(Loop& loop, const Endpo
   int length = sizeof bound;
   uv_tcp_getsockname(&impl->server, reinterpret_cast<sockaddr*>(&bound), &length);
   impl->local = Endpoint::fromSockaddr(reinterpret_cast<sockaddr*>(&bound));
+  impl->factoryName = "handler factory of listener " + impl->local.toString();
   return listener;
 }
 
@@ -173,11 +181,7 @@ void TcpListener::Impl::onConnection(int status) {
     return;
   }
   std::unique_ptr<ConnectionHandler> handler;
-  try {
-    handler = factory(*c);
-  } catch (const std::exception& e) {
-    logLine(LogLevel::Error, std::string("handler factory threw: ") + e.what());
-  }
+  detail::shielded(factoryName, [&] { handler = factory(*c); });
   if (!handler) {
     c->discard();
     return;
@@ -218,12 +222,16 @@ void TcpListener::Impl::logDescriptorRejects() {
 TcpListener::~TcpListener() {
   impl_->closeServer();
   impl_->onDrained = nullptr;
-  // Connections still open delete themselves in their close callbacks.
-  for (auto& [raw, owned] : impl_->connections) {
-    owned->detachOwner();
-    owned.release()->abortWith(Error(UV_ECANCELED, "listener destroyed"));
-  }
+  // Every handler hears onClose and is destroyed here, before anything the
+  // application destroys next; the connections' handles delete themselves
+  // in their close callbacks. A handler's onClose may send to connections
+  // not yet orphaned: they drop it when their turn comes.
+  auto connections = std::move(impl_->connections);
   impl_->connections.clear();
+  impl_->rejecting.clear();
+  for (auto& [raw, owned] : connections) {
+    owned.release()->orphan(Error(UV_ECANCELED, "listener destroyed"));
+  }
   if (impl_->serverClosed) {
     delete impl_;
   } else {

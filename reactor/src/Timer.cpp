@@ -1,6 +1,7 @@
 #include "uvreactor/Timer.hpp"
 
 #include "CloseAndDelete.hpp"
+#include "ExceptionBarrier.hpp"
 
 namespace uvreactor {
 
@@ -27,7 +28,7 @@ void Timer::start(uint64_t timeoutMs, uint64_t repeatMs, std::function<void()> c
         auto* s = static_cast<State*>(t->data);
         // Copy: the callback may restart (and so replace) itself.
         auto cb = s->callback;
-        if (cb) cb();
+        if (cb) detail::shielded("timer callback", cb);
       },
       timeoutMs, repeatMs);
 }

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "CloseAndDelete.hpp"
+#include "ExceptionBarrier.hpp"
 #include "UvBuffer.hpp"
 
 namespace uvreactor {
@@ -27,12 +28,14 @@ struct UdpSocket::Impl {
   UdpOptions options;
   uv_udp_t udp;
   Endpoint local;
+  std::string handlerName;  // names the socket in a handler's exception
   UdpStats stats;
   std::size_t queued = 0;
   std::size_t inflightSends = 0;
   bool closed = false;
   char* buffer;
 
+  void onReceive(ssize_t nread, const uv_buf_t* buf, const sockaddr* addr, unsigned flags);
   void maybeFree() {
     if (closed && inflightSends == 0) delete this;
   }
@@ -56,23 +59,7 @@ Result<std::unique_ptr<UdpSocket>> UdpSocket::bind(Loop& loop, const Endpoint& a
           *buf = detail::uvBuffer(self->buffer, self->options.maxDatagramSize);
         },
         [](uv_udp_t* u, ssize_t nread, const uv_buf_t* buf, const sockaddr* addr, unsigned flags) {
-          auto* self = static_cast<Impl*>(u->data);
-          if (self->handler == nullptr) return;
-          if (nread < 0) {
-            self->handler->onError(*self->owner, Error::fromUv(static_cast<int>(nread), "recv",
-                                                               self->local.toString()));
-            return;
-          }
-          if (addr == nullptr) return;  // nothing more to read this round
-          Endpoint from = Endpoint::fromSockaddr(addr);
-          std::string_view bytes(buf->base, static_cast<std::size_t>(nread));
-          if (flags & UV_UDP_PARTIAL) {
-            ++self->stats.truncated;
-            self->handler->onTruncated(*self->owner, from, bytes);
-            return;
-          }
-          ++self->stats.received;
-          self->handler->onDatagram(*self->owner, from, bytes);
+          static_cast<Impl*>(u->data)->onReceive(nread, buf, addr, flags);
         });
   }
   if (rc != 0) return Error::fromUv(rc, "bind udp", at.toString());
@@ -80,12 +67,41 @@ Result<std::unique_ptr<UdpSocket>> UdpSocket::bind(Loop& loop, const Endpoint& a
   int length = sizeof bound;
   uv_udp_getsockname(&impl->udp, reinterpret_cast<sockaddr*>(&bound), &length);
   impl->local = Endpoint::fromSockaddr(reinterpret_cast<sockaddr*>(&bound));
+  impl->handlerName = "datagram handler on udp " + impl->local.toString();
   return socket;
+}
+
+// A handler that throws is logged and the socket carries on: one bad
+// datagram must not stop the service for every other sender.
+void UdpSocket::Impl::onReceive(ssize_t nread, const uv_buf_t* buf, const sockaddr* addr,
+                                unsigned flags) {
+  if (handler == nullptr) return;
+  if (nread < 0) {
+    Error e = Error::fromUv(static_cast<int>(nread), "recv", local.toString());
+    detail::shielded(handlerName, [&] { handler->onError(*owner, e); });
+    return;
+  }
+  if (addr == nullptr) return;  // nothing more to read this round
+  Endpoint from = Endpoint::fromSockaddr(addr);
+  std::string_view bytes(buf->base, static_cast<std::size_t>(nread));
+  if (flags & UV_UDP_PARTIAL) {
+    ++stats.truncated;
+    detail::shielded(handlerName, [&] { handler->onTruncated(*owner, from, bytes); });
+    return;
+  }
+  ++stats.received;
+  detail::shielded(handlerName, [&] { handler->onDatagram(*owner, from, bytes); });
 }
 
 UdpSocket::~UdpSocket() {
   impl_->handler = nullptr;
-  uv_close(reinterpret_cast<uv_handle_t*>(&impl_->udp), [](uv_handle_t* h) {
+  auto* handle = reinterpret_cast<uv_handle_t*>(&impl_->udp);
+  if (uv_is_closing(handle) && detail::takeReclaimed(handle)) {  // by Loop::close(): no callback
+    impl_->closed = true;
+    impl_->maybeFree();
+    return;
+  }
+  uv_close(handle, [](uv_handle_t* h) {
     auto* self = static_cast<Impl*>(h->data);
     self->closed = true;
     self->maybeFree();

@@ -1,6 +1,7 @@
 // Loop: embedding in an application's uv_loop_t, cross-thread post (run
 // under ThreadSanitizer too), timers, and the leak report on close.
 #include <gtest/gtest.h>
+#include <uv.h>
 
 #include <atomic>
 #include <thread>

@@ -87,10 +87,10 @@ TEST(LineCodec, EndlessLineFailsBeforeItsNewlineAndKeepsNoMemory) {
 TEST(LineCodec, FalseFromTheCallbackStopsDecoding) {
   LineCodec codec(64);
   std::vector<std::string> lines;
-  codec.feed("one\ntwo\nthree\n", [&](std::string_view l) {
+  EXPECT_FALSE(codec.feed("one\ntwo\nthree\n", [&](std::string_view l) {
     lines.emplace_back(l);
     return l != "two";
-  });
+  }));
   EXPECT_EQ(lines, (std::vector<std::string>{"one", "two"}));
 }
 
@@ -98,6 +98,6 @@ TEST(LineCodec, WholeLinesAreViewsIntoTheInput) {
   LineCodec codec(64);
   std::string input = "abc\n";
   const char* seen = nullptr;
-  codec.feed(input, [&](std::string_view l) { seen = l.data(); });
+  EXPECT_FALSE(codec.feed(input, [&](std::string_view l) { seen = l.data(); }));
   EXPECT_EQ(seen, input.data());
 }

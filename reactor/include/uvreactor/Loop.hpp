@@ -3,20 +3,27 @@
 // A Loop either owns its uv_loop_t (default constructor) or embeds itself in
 // one that the application already runs (Loop(uv_loop_t*)); in the embedded
 // case the application keeps calling uv_run and the Loop never closes the
-// uv_loop_t. Objects created on a Loop (listeners, timers, sockets) must be
-// destroyed before it.
+// uv_loop_t. Objects created on a Loop (listeners, timers, sockets) should
+// be destroyed before it; if one is not, close() (and the owning Loop's
+// destructor) closes its handle, names it in the returned Error, and the
+// object may still be destroyed afterwards: it then frees its memory
+// without touching libuv, and its handlers hear onClose.
 //
 // Threading: everything here is loop-thread only except post(), which any
 // thread may call while the Loop is alive; the work runs on the loop thread.
 #pragma once
-
-#include <uv.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 
 #include "uvreactor/Error.hpp"
+
+// libuv's loop type, declared as libuv declares it: the embedding
+// constructor takes one, and no other libuv type is part of the API, so
+// including this header does not bring in <uv.h> and its macros.
+struct uv_loop_s;
+typedef struct uv_loop_s uv_loop_t;
 
 namespace uvreactor {
 namespace detail {
@@ -46,7 +53,7 @@ class Loop {
   void post(std::function<void()> work);
 
   // Loop time in milliseconds, cached per iteration (no syscall).
-  uint64_t nowMs() const { return uv_now(loop_); }
+  uint64_t nowMs() const;
 
   // Handles still open on this loop, other than the Loop's own.
   std::size_t liveHandleCount() const;

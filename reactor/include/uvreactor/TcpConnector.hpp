@@ -4,7 +4,10 @@
 // Each attempt has a timeout; failed attempts are retried with capped
 // exponential backoff and full jitter, up to maxAttempts (0: forever). The
 // connector owns the connection it made: destroying the connector, even
-// mid-connect or mid-backoff, aborts it cleanly. Loop-thread only.
+// mid-connect or mid-backoff, aborts it cleanly, and its handler hears
+// onClose and is destroyed before the destructor returns. The factory and
+// the failure callback may throw: that attempt fails, and the exception is
+// logged, never propagated into the loop. Loop-thread only.
 #pragma once
 
 #include <cstdint>

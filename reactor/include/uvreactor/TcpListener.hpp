@@ -1,9 +1,11 @@
 // TcpListener: a listening TCP socket that accepts connections and gives each
 // one a handler from its factory.
 //
-// The listener owns its connections. Destroying it stops accepting and aborts
-// the connections still open (their handlers see onClose); shutdown() is the
-// graceful way. Limits: maxConnections counts admitted connections only;
+// The listener owns its connections. Destroying it stops accepting and resets
+// the connections still open; every handler hears onClose and is destroyed
+// before the destructor returns (after its current callback, if the listener
+// is destroyed from inside one), so what the handlers use may be destroyed
+// right after the listener. shutdown() is the graceful way. Limits: maxConnections counts admitted connections only;
 // excess peers are accepted, sent `rejectMessage` if any and closed within
 // rejectLingerMs, never left in the backlog and never holding a slot (a
 // flood of connects that never close cannot lock legitimate clients out).

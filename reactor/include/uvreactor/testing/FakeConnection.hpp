@@ -2,11 +2,18 @@
 //
 // Test-support, in the spirit of Netty's EmbeddedChannel: the test delivers
 // input and EOF, and reads back what the handler sent and whether it closed.
-// Like the real connection, a close requested inside a callback takes effect
-// after the callback returns, onClose runs exactly once, and sends after
-// close are dropped. setPeerReading(false) makes output queue up instead of
-// being "written", so water marks and slow-consumer limits can be tested; an
-// optional ManualClock drives the idle timeout.
+// It follows the real connection (tests/integration/HandlerContractTest.cpp
+// runs the same scenarios on both and requires the same callbacks): a close
+// requested inside a callback takes effect after the callback returns,
+// onClose runs exactly once, sends after close or shutdownWrite() are
+// dropped, write completions come after the call that sent, input that
+// arrives while reading is paused waits until it resumes, and a handler's
+// exception aborts the connection with a reason that says so.
+// setPeerReading(false) makes output queue up instead of being "written", so
+// water marks and slow-consumer limits can be tested; an optional
+// ManualClock drives the idle timeout, which counts input and output the
+// peer took as activity, not output queued for a peer that does not read.
+// Part of the uvreactor::testing library; single-threaded.
 #pragma once
 
 #include <memory>
@@ -66,14 +73,18 @@ class FakeConnection final : public Connection {
   void abort() override;
   void shutdownWrite() override;
   void pauseReading() override { userPaused_ = true; }
-  void resumeReading() override { userPaused_ = false; }
+  void resumeReading() override;
   std::size_t queuedBytes() const override { return queued_.size(); }
   bool isOpen() const override { return open_ && !closeRequested_; }
   const Endpoint& peer() const override { return peer_; }
   uint64_t id() const override { return id_; }
 
  private:
+  template <class F>
+  void dispatch(F&& call);
   void afterCallback();
+  void deliverPending();
+  void reportWritten();
   void finish(Error reason);
   void checkWaterMarks();
   void armIdle();
@@ -85,6 +96,8 @@ class FakeConnection final : public Connection {
   std::unique_ptr<ConnectionHandler> handler_;
   std::string written_;
   std::string queued_;
+  std::string pendingInput_;  // arrived while reading was paused
+  bool pendingEof_ = false;
   std::vector<WriteCallback> pendingCallbacks_;
   Error reason_;
   ManualClock::Id idleTimer_ = 0;
