@@ -204,26 +204,29 @@ TEST(ExceptionBarrier, TimerSignalAndPostedWorkThrowingLeaveTheLoopRunning) {
   int ticks = 0;
   int signals = 0;
   int posted = 0;
-  Timer timer(loop);
-  timer.start(1, 1, [&] {
-    if (++ticks < 3) throw std::runtime_error("tick failed");
-    timer.stop();
-  });
-  SignalWatch watch(loop, {SIGUSR2}, [&](int) {
-    ++signals;
-    throw 5;
-  });
-  loop.post([&] {
-    ++posted;
-    throw std::runtime_error("posted work failed");
-  });
-  loop.post([&] { ++posted; });
-  std::raise(SIGUSR2);
-  for (int i = 0; i < 2000 && (ticks < 3 || signals < 1 || posted < 2); ++i) {
-    loop.runOnce(false);
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  {
+    Timer timer(loop);
+    timer.start(1, 1, [&] {
+      if (++ticks < 3) throw std::runtime_error("tick failed");
+      timer.stop();
+    });
+    SignalWatch watch(loop, {SIGUSR2}, [&](int) {
+      ++signals;
+      throw 5;
+    });
+    loop.post([&] {
+      ++posted;
+      throw std::runtime_error("posted work failed");
+    });
+    loop.post([&] { ++posted; });
+    std::raise(SIGUSR2);
+    for (int i = 0; i < 2000 && (ticks < 3 || signals < 1 || posted < 2); ++i) {
+      loop.runOnce(false);
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    EXPECT_EQ(ticks, 3);
+    EXPECT_EQ(signals, 1);
+    EXPECT_EQ(posted, 2);
   }
-  EXPECT_EQ(ticks, 3);
-  EXPECT_EQ(signals, 1);
-  EXPECT_EQ(posted, 2);
+  EXPECT_TRUE(loop.close().ok());
 }

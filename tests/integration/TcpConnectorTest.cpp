@@ -41,43 +41,49 @@ Endpoint closedPort() {
 
 TEST(TcpConnector, AClientIsWrittenLikeAServer) {
   Loop loop;
-  auto server =
-      TcpListener::listen(loop, *Endpoint::parse("[::1]:0"), protocols::echo::makeEchoFactory());
-  ASSERT_TRUE(server.ok());
-  std::string reply;
-  TcpConnector connector(loop, (*server)->localEndpoint(),
-                         [&](Connection&) { return std::make_unique<Greeter>(reply); });
-  connector.start();
-  Timer guard(loop);
-  guard.start(5000, 0, [&] { loop.stop(); });
-  while (reply.find('\n') == std::string::npos && loop.runOnce(true)) {
+  {
+    auto server =
+        TcpListener::listen(loop, *Endpoint::parse("[::1]:0"), protocols::echo::makeEchoFactory());
+    ASSERT_TRUE(server.ok());
+    std::string reply;
+    TcpConnector connector(loop, (*server)->localEndpoint(),
+                           [&](Connection&) { return std::make_unique<Greeter>(reply); });
+    connector.start();
+    Timer guard(loop);
+    guard.start(5000, 0, [&] { loop.stop(); });
+    while (reply.find('\n') == std::string::npos && loop.runOnce(true)) {
+    }
+    EXPECT_EQ(reply, "hello\n");
+    server->reset();
   }
-  EXPECT_EQ(reply, "hello\n");
-  server->reset();
+  EXPECT_TRUE(loop.close().ok());
 }
 
 TEST(TcpConnector, RetriesWithBackoffThenReportsTheError) {
   Loop loop;
-  ConnectorOptions options;
-  options.maxAttempts = 4;
-  options.initialBackoffMs = 10;
-  options.maxBackoffMs = 40;
-  Error failure;
-  int failures = 0;
-  Endpoint target = closedPort();
-  TcpConnector connector(
-      loop, target, [](Connection&) -> std::unique_ptr<ConnectionHandler> { return nullptr; },
-      options,
-      [&](const Error& e) {
-        failure = e;
-        ++failures;
-      });
-  connector.start();
-  loop.run();
-  EXPECT_EQ(failures, 1);
-  EXPECT_EQ(connector.attempts(), 4u);
-  EXPECT_EQ(failure.code(), UV_ECONNREFUSED);
-  EXPECT_EQ(failure.message(), "connect " + target.toString() + ": connection refused");
+  {
+    ConnectorOptions options;
+    options.maxAttempts = 4;
+    options.initialBackoffMs = 10;
+    options.maxBackoffMs = 40;
+    Error failure;
+    int failures = 0;
+    Endpoint target = closedPort();
+    TcpConnector connector(
+        loop, target, [](Connection&) -> std::unique_ptr<ConnectionHandler> { return nullptr; },
+        options,
+        [&](const Error& e) {
+          failure = e;
+          ++failures;
+        });
+    connector.start();
+    loop.run();
+    EXPECT_EQ(failures, 1);
+    EXPECT_EQ(connector.attempts(), 4u);
+    EXPECT_EQ(failure.code(), UV_ECONNREFUSED);
+    EXPECT_EQ(failure.message(), "connect " + target.toString() + ": connection refused");
+  }
+  EXPECT_TRUE(loop.close().ok());
 }
 
 TEST(TcpConnector, DestroyedMidBackoffOrMidConnectIsClean) {
@@ -122,11 +128,14 @@ TEST(TcpConnector, ConnectTimeoutIsReported) {
   ConnectorOptions options;
   options.connectTimeoutMs = 200;
   Error failure;
-  TcpConnector connector(
-      loop, target, [](Connection&) { return std::unique_ptr<ConnectionHandler>(); }, options,
-      [&](const Error& e) { failure = e; });
-  connector.start();
-  loop.run();
+  {
+    TcpConnector connector(
+        loop, target, [](Connection&) { return std::unique_ptr<ConnectionHandler>(); }, options,
+        [&](const Error& e) { failure = e; });
+    connector.start();
+    loop.run();
+  }
+  EXPECT_TRUE(loop.close().ok());
   ::close(fd);
   ASSERT_TRUE(failure);
   EXPECT_EQ(failure.message(), "connect " + target.toString() + ": timed out after 200 ms");
