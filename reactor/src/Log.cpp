@@ -6,7 +6,15 @@
 namespace uvreactor {
 namespace {
 LogLevel gLevel = LogLevel::Warn;
+std::string& tag() {
+  static auto* text = new std::string;  // never destroyed: logging may outlive statics
+  return *text;
+}
 }  // namespace
+
+void setLogTag(std::string_view text) {
+  tag() = text;
+}
 
 void setLogLevel(LogLevel level) {
   gLevel = level;
@@ -29,6 +37,10 @@ void logLine(LogLevel level, std::string_view message) {
   if (level == LogLevel::Off || !logEnabled(level)) return;
   static const char* const kNames[] = {"debug", "info", "warn", "error"};
   std::string line = "uvreactor ";
+  if (!tag().empty()) {
+    line += tag();
+    line += ' ';
+  }
   line += kNames[static_cast<int>(level)];
   line += ": ";
   line += message;

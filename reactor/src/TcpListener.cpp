@@ -8,6 +8,7 @@
 
 #include "CloseAndDelete.hpp"
 #include "ExceptionBarrier.hpp"
+#include "ReusePort.hpp"
 #include "TcpConnection.hpp"
 #include "uvreactor/Log.hpp"
 
@@ -111,13 +112,24 @@ Result<std::unique_ptr<TcpListener>> TcpListener::listen(Loop& loop, const Endpo
                                                          HandlerFactory factory,
                                                          ListenerOptions options) {
   auto* impl = new Impl(loop, std::move(factory), std::move(options));
-  uv_tcp_init(loop.raw(), &impl->server);
+  // With reusePort the socket must exist before bind, to take the option.
+  int rc = impl->options.reusePort
+               ? uv_tcp_init_ex(loop.raw(), &impl->server, static_cast<unsigned>(at.family()))
+               : uv_tcp_init(loop.raw(), &impl->server);
+  if (rc != 0) {
+    delete impl;  // no handle to close
+    return Error::fromUv(rc, "socket", at.toString());
+  }
   impl->server.data = impl;
   impl->accepting = true;
   // The listener owns `impl` from here; on failure its destructor closes it.
   std::unique_ptr<TcpListener> listener(new TcpListener(impl));
+  if (impl->options.reusePort) {
+    rc = detail::allowReusePort(reinterpret_cast<uv_handle_t*>(&impl->server));
+    if (rc != 0) return Error::fromUv(rc, "reuse-port", at.toString());
+  }
   // libuv sets SO_REUSEADDR on bind, so a restarted server binds at once.
-  int rc = uv_tcp_bind(&impl->server, at.sockaddrPtr(), at.isV6() ? UV_TCP_IPV6ONLY : 0);
+  rc = uv_tcp_bind(&impl->server, at.sockaddrPtr(), at.isV6() ? UV_TCP_IPV6ONLY : 0);
   if (rc == 0) {
     rc = uv_listen(
         reinterpret_cast<uv_stream_t*>(&impl->server), impl->options.backlog,

@@ -5,6 +5,7 @@
 
 #include "CloseAndDelete.hpp"
 #include "ExceptionBarrier.hpp"
+#include "ReusePort.hpp"
 #include "UvBuffer.hpp"
 
 namespace uvreactor {
@@ -44,13 +45,23 @@ struct UdpSocket::Impl {
 Result<std::unique_ptr<UdpSocket>> UdpSocket::bind(Loop& loop, const Endpoint& at,
                                                    DatagramHandler& handler, UdpOptions options) {
   auto* impl = new Impl(loop, &handler, options);
-  uv_udp_init(loop.raw(), &impl->udp);
+  int rc = options.reusePort
+               ? uv_udp_init_ex(loop.raw(), &impl->udp, static_cast<unsigned>(at.family()))
+               : uv_udp_init(loop.raw(), &impl->udp);
+  if (rc != 0) {
+    delete impl;  // no handle to close
+    return Error::fromUv(rc, "socket udp", at.toString());
+  }
   impl->udp.data = impl;
   std::unique_ptr<UdpSocket> socket(new UdpSocket(impl));
   impl->owner = socket.get();
+  if (options.reusePort) {
+    rc = detail::allowReusePort(reinterpret_cast<uv_handle_t*>(&impl->udp));
+    if (rc != 0) return Error::fromUv(rc, "reuse-port udp", at.toString());
+  }
   // No SO_REUSEADDR: on Linux it lets any other socket (of any user) bind
   // the same UDP port and take the datagrams meant for this one.
-  int rc = uv_udp_bind(&impl->udp, at.sockaddrPtr(), at.isV6() ? UV_UDP_IPV6ONLY : 0);
+  rc = uv_udp_bind(&impl->udp, at.sockaddrPtr(), at.isV6() ? UV_UDP_IPV6ONLY : 0);
   if (rc == 0) {
     rc = uv_udp_recv_start(
         &impl->udp,

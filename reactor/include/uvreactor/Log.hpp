@@ -17,6 +17,9 @@ void setLogLevel(LogLevel level);
 LogLevel logLevel();
 std::optional<LogLevel> parseLogLevel(std::string_view name);
 void logLine(LogLevel level, std::string_view message);
+// A tag after "uvreactor" on every line, naming the process among others
+// ("worker 2"); empty by default. Set before the loop starts.
+void setLogTag(std::string_view tag);
 
 inline bool logEnabled(LogLevel level) {
   return level >= logLevel();

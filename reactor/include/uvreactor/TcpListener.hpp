@@ -49,6 +49,10 @@ struct ListenerOptions {
   // Descriptors kept free for the rest of the process (files, DNS, the
   // application's own sockets); 0 turns the check off.
   std::size_t descriptorReserve = 32;
+  // SO_REUSEPORT: several listeners (one per process or loop) bind the same
+  // address and the kernel spreads connections among them. Only sockets of
+  // the same effective user can join. An error where the platform lacks it.
+  bool reusePort = false;
   ConnectionOptions connection;
 };
 

@@ -37,6 +37,9 @@ class DatagramHandler {
 struct UdpOptions {
   std::size_t maxDatagramSize = 65536;
   std::size_t maxQueuedBytes = 4 * 1024 * 1024;
+  // SO_REUSEPORT, as ListenerOptions::reusePort: without it the port is
+  // bound exclusively (no other socket can take its datagrams).
+  bool reusePort = false;
 };
 
 struct UdpStats {
