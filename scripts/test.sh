@@ -40,6 +40,9 @@ echo "== embedding: install, find_package, add_subdirectory, pkg-config (example
 scripts/check-readme-samples.py
 scripts/examples.sh -DUVR_WERROR=ON
 
+echo "== workers: queued connections of an exiting worker (own network namespace)"
+scripts/workers-migrate.sh build/bin/uvreactor-server
+
 echo "== netcat smoke test"
 scripts/smoke-nc.sh build/bin/uvreactor-server
 for s in scripts/stress-*.sh; do

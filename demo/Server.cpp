@@ -1,0 +1,140 @@
+#include "Server.hpp"
+
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "chat/ChatHandler.hpp"
+#include "uvreactor/Log.hpp"
+
+namespace uvreactor::demo {
+
+Error Server::start() {
+  // Before the first "listening" line: a supervisor may signal as soon as
+  // it reads one, and the default action would kill us mid-start.
+  // Every signal whose default action would end the process is handled:
+  // the stop signals stop gracefully, SIGUSR1 prints the counts, and
+  // SIGUSR2 and SIGALRM, which mean nothing here, are ignored.
+  signals_.emplace(
+      loop_,
+      std::initializer_list<int>{SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM},
+      [this](int signum) { onSignal(signum); });
+  HandlerFactory factory = config_.protocol == "chat"
+                               ? protocols::chat::makeChatFactory(chat_, config_.maxLine)
+                               : protocols::echo::makeEchoFactory();
+  for (const Endpoint& at : config_.listen) {
+    if (Error e = listenOn(at, factory)) return e;
+  }
+  std::fflush(stdout);
+  toSupervisor("ready");
+  return {};
+}
+
+std::vector<std::string> Server::statsLines() const {
+  std::vector<std::string> lines;
+  for (const auto& l : listeners_) {
+    const ListenerStats& s = l->stats();
+    lines.push_back("stats " + l->localEndpoint().toString() +
+                    ": accepted=" + std::to_string(s.accepted) +
+                    " rejected_by_limit=" + std::to_string(s.rejectedByLimit) +
+                    " rejected_no_descriptors=" + std::to_string(s.rejectedNoDescriptors) +
+                    " accept_errors=" + std::to_string(s.acceptErrors) +
+                    " idle_timeouts=" + std::to_string(s.idleTimeouts) +
+                    " slow_consumers=" + std::to_string(s.slowConsumers) +
+                    " close_timeouts=" + std::to_string(s.closeTimeouts));
+  }
+  return lines;
+}
+
+// TCP, and UDP on the same port. With port 0 the kernel picks a port free
+// for TCP, which another program may hold for UDP: then try another.
+Error Server::listenOn(const Endpoint& at, const HandlerFactory& factory) {
+  constexpr int kPortZeroTries = 32;
+  for (int attempt = 0;; ++attempt) {
+    auto listener = TcpListener::listen(loop_, at, factory, config_.listener);
+    if (!listener) return listener.error();
+    Endpoint bound = (*listener)->localEndpoint();
+    std::unique_ptr<UdpSocket> udp;
+    if (config_.udp) {
+      UdpOptions udpOptions;
+      udpOptions.reusePort = config_.listener.reusePort;
+      auto socket = UdpSocket::bind(loop_, bound, udpEcho_, udpOptions);
+      if (!socket) {
+        if (at.port() == 0 && attempt + 1 < kPortZeroTries) continue;
+        return socket.error();
+      }
+      udp = std::move(*socket);
+    }
+    announce("tcp", bound);
+    if (udp) announce("udp", udp->localEndpoint());
+    listeners_.push_back(std::move(*listener));
+    if (udp) udp_.push_back(std::move(udp));
+    return {};
+  }
+}
+
+void Server::announce(const char* kind, const Endpoint& at) {
+  if (config_.workerIndex == 0) std::printf("listening %s %s\n", kind, at.toString().c_str());
+}
+
+// A worker's lines to its supervisor; a supervisor that is gone is not an
+// error (the worker dies with it anyway).
+void Server::toSupervisor(const std::string& line) {
+  if (config_.workerIndex == 0) return;
+  std::string text = line + "\n";
+  (void)!::write(kWorkerStatusFd, text.data(), text.size());
+}
+
+void Server::onSignal(int signum) {
+  if (signum == SIGUSR1) {
+    for (const std::string& line : statsLines())
+      std::cerr << "uvreactor-server"
+                << (config_.workerIndex == 0 ? ""
+                                             : " worker " + std::to_string(config_.workerIndex))
+                << ": " << line << "\n";
+    std::cerr.flush();
+    return;
+  }
+  if (signum == SIGUSR2 || signum == SIGALRM) return;
+  if (stopping_) {
+    // The operator insists: no more waiting for slow peers.
+    static const char kMsg[] = "uvreactor-server: second signal, exiting now\n";
+    (void)!::write(STDERR_FILENO, kMsg, sizeof kMsg - 1);
+    ::_exit(1);
+  }
+  stopping_ = true;
+  logLine(LogLevel::Info, std::string("signal ") + strsignal(signum) + ": shutting down");
+  udp_.clear();
+  pendingListeners_ = listeners_.size();
+  deadline_.emplace(loop_);
+  deadline_->start(config_.shutdownTimeoutMs, 0, [this] {
+    logLine(LogLevel::Warn, "shutdown timeout: resetting the remaining connections");
+    finish();
+  });
+  for (auto& l : listeners_) {
+    // --shutdown-timeout bounds each connection's flush, not the
+    // (shorter) close timeout of an ordinary close.
+    l->shutdown(
+        [this] {
+          if (--pendingListeners_ == 0) loop_.post([this] { finish(); });
+        },
+        config_.shutdownTimeoutMs + 1000);
+  }
+}
+
+void Server::finish() {
+  if (finished_) return;
+  finished_ = true;
+  for (const std::string& line : statsLines()) {
+    logLine(LogLevel::Info, line);
+    toSupervisor(line);
+  }
+  listeners_.clear();  // aborts whatever is left
+  deadline_.reset();
+  signals_.reset();
+}
+
+}  // namespace uvreactor::demo

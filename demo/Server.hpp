@@ -1,0 +1,56 @@
+// Server: everything one uvreactor-server process runs on its loop: the
+// listeners (TCP, and UDP on the same port for echo), the chat rooms, the
+// signal handling and the graceful shutdown.
+//
+// Alone it prints "listening tcp|udp HOST:PORT" once bound. As worker K of a
+// Supervisor it binds with SO_REUSEPORT the addresses the supervisor
+// resolved, reports "ready" and, when it stops, its counts on the status
+// descriptor (3) instead, and logs with its number. Destroyed before the Loop.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ServerConfig.hpp"
+#include "chat/ChatRoomService.hpp"
+#include "echo/EchoHandler.hpp"
+#include "uvreactor/Loop.hpp"
+#include "uvreactor/SignalWatch.hpp"
+#include "uvreactor/TcpListener.hpp"
+#include "uvreactor/Timer.hpp"
+#include "uvreactor/UdpSocket.hpp"
+
+namespace uvreactor::demo {
+
+// A worker's channel to its supervisor.
+constexpr int kWorkerStatusFd = 3;
+
+class Server {
+ public:
+  Server(Loop& loop, ServerConfig config) : loop_(loop), config_(std::move(config)) {}
+  Error start();
+  std::vector<std::string> statsLines() const;
+
+ private:
+  Error listenOn(const Endpoint& at, const HandlerFactory& factory);
+  void announce(const char* kind, const Endpoint& at);
+  void onSignal(int signum);
+  void finish();
+  void toSupervisor(const std::string& line);
+
+  Loop& loop_;
+  ServerConfig config_;
+  protocols::chat::ChatRoomService chat_;
+  protocols::echo::UdpEchoHandler udpEcho_;
+  std::vector<std::unique_ptr<TcpListener>> listeners_;
+  std::vector<std::unique_ptr<UdpSocket>> udp_;
+  std::optional<SignalWatch> signals_;
+  std::optional<Timer> deadline_;
+  std::size_t pendingListeners_ = 0;
+  bool stopping_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace uvreactor::demo

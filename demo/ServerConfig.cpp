@@ -1,0 +1,162 @@
+#include "ServerConfig.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <thread>
+
+namespace uvreactor::demo {
+namespace {
+
+// Seconds as milliseconds: finite, 0 or at least 1 ms (a value that would
+// round to 0 must not silently mean "off"), and at most a year.
+uint64_t secondsToMs(double seconds, const char* flag) {
+  constexpr double kMaxSeconds = 365.0 * 24 * 3600;
+  std::string name = std::string("--") + flag;
+  if (!(seconds >= 0 && seconds <= kMaxSeconds)) {
+    throw UsageError{name + " must be between 0 and " + std::to_string(int(kMaxSeconds)) +
+                     " seconds"};
+  }
+  if (seconds > 0 && seconds < 0.001) throw UsageError{name + " must be 0 or at least 0.001"};
+  return static_cast<uint64_t>(seconds * 1000.0 + 0.5);
+}
+
+// Counts and sizes: at least `min`, at most `max` (1 TiB by default; a typo
+// of extra digits is an error, not a limit that never applies).
+std::size_t boundedCount(const cxxopts::ParseResult& args, const char* flag, std::size_t min,
+                         std::size_t max = std::size_t{1} << 40) {
+  std::size_t value = args[flag].as<std::size_t>();
+  if (value < min || value > max) {
+    throw UsageError{std::string("--") + flag + " must be between " + std::to_string(min) +
+                     " and " + std::to_string(max)};
+  }
+  return value;
+}
+
+constexpr unsigned long kMaxWorkers = 1024;
+
+// "auto": one worker per core; else 1 to kMaxWorkers.
+unsigned parseWorkers(const std::string& text) {
+  if (text == "auto") return std::max(1u, std::thread::hardware_concurrency());
+  char* end = nullptr;
+  unsigned long n = std::strtoul(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || text[0] == '-' || n < 1 || n > kMaxWorkers) {
+    throw UsageError{"--workers must be 'auto' or a number from 1 to " +
+                     std::to_string(kMaxWorkers) + ", not '" + text + "'"};
+  }
+  return static_cast<unsigned>(n);
+}
+
+}  // namespace
+
+ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
+  // clang-format off
+  options.add_options()
+    ("p,protocol", "echo or chat", cxxopts::value<std::string>()->default_value("echo"))
+    ("l,listen", "HOST:PORT or [V6]:PORT to serve on; repeatable; port 0 picks a free port",
+      cxxopts::value<std::vector<std::string>>()->default_value("127.0.0.1:9006"))
+    ("no-udp", "echo: do not serve UDP on the same ports",
+      cxxopts::value<bool>()->default_value("false")->implicit_value("true"))
+    ("max-connections", "accept at most N connections at once; more are closed at once (0: no limit)",
+      cxxopts::value<std::size_t>()->default_value("10000"))
+    ("max-line", "chat: longest line in bytes; a longer one closes the connection",
+      cxxopts::value<std::size_t>()->default_value("4096"))
+    ("idle-timeout", "close connections idle this many seconds (0: never; chat default 300)",
+      cxxopts::value<double>())
+    ("shutdown-timeout", "on SIGINT/SIGTERM, seconds to flush clients before resetting them",
+      cxxopts::value<double>()->default_value("5"))
+    ("high-water", "queued output bytes above which a connection stops reading",
+      cxxopts::value<std::size_t>()->default_value("1048576"))
+    ("low-water", "queued output bytes at which reading resumes",
+      cxxopts::value<std::size_t>()->default_value("262144"))
+    ("max-queued", "queued output bytes past which a connection is dropped as a slow consumer",
+      cxxopts::value<std::size_t>()->default_value("8388608"))
+    ("read-budget", "bytes one connection may read per loop pass before yielding to others (0: no limit)",
+      cxxopts::value<std::size_t>()->default_value("65536"))
+    ("workers", "processes serving the addresses, sharing each port (SO_REUSEPORT), "
+                "supervised and replaced if they die; 'auto': one per core",
+      cxxopts::value<std::string>()->default_value("1"))
+    ("worker", "internal: run as worker K of the supervisor with pid P (K:P)",
+      cxxopts::value<std::string>())
+    ("resolved", "internal: a worker's addresses, as the supervisor bound them",
+      cxxopts::value<std::vector<std::string>>())
+    ("log-level", "debug, info, warn, error or off", cxxopts::value<std::string>()->default_value("warn"))
+    ("h,help", "show this help");
+  // clang-format on
+  cxxopts::ParseResult args;
+  try {
+    args = options.parse(argc, argv);
+  } catch (const cxxopts::exceptions::exception& e) {
+    throw UsageError{e.what()};
+  }
+  if (!args.unmatched().empty()) throw UsageError{"unexpected argument: " + args.unmatched()[0]};
+  ServerConfig c;
+  if (args.count("help")) return c;
+  c.protocol = args["protocol"].as<std::string>();
+  if (c.protocol != "echo" && c.protocol != "chat") {
+    throw UsageError{"--protocol must be echo or chat, not '" + c.protocol + "'"};
+  }
+  for (const auto& text : args["listen"].as<std::vector<std::string>>()) {
+    auto endpoint = Endpoint::parse(text);
+    if (!endpoint) throw UsageError{endpoint.error().message()};
+    for (const Endpoint& seen : c.listen) {
+      if (endpoint->port() != 0 && seen.toString() == endpoint->toString()) {
+        throw UsageError{"--listen " + text + " is given twice"};
+      }
+    }
+    c.listen.push_back(*endpoint);
+  }
+  c.udp = c.protocol == "echo" && !args["no-udp"].as<bool>();
+  c.maxLine = boundedCount(args, "max-line", 1, std::size_t{16} << 20);
+  auto level = parseLogLevel(args["log-level"].as<std::string>());
+  if (!level) throw UsageError{"--log-level must be debug, info, warn, error or off"};
+  c.logLevel = *level;
+  c.shutdownTimeoutMs = secondsToMs(args["shutdown-timeout"].as<double>(), "shutdown-timeout");
+  ConnectionOptions& conn = c.listener.connection;
+  conn.idleTimeoutMs = args.count("idle-timeout")
+                           ? secondsToMs(args["idle-timeout"].as<double>(), "idle-timeout")
+                           : (c.protocol == "chat" ? 300000 : 0);
+  conn.highWaterMark = boundedCount(args, "high-water", 0);
+  conn.lowWaterMark = boundedCount(args, "low-water", 0);
+  conn.maxQueuedBytes = boundedCount(args, "max-queued", 1);
+  if (conn.lowWaterMark > conn.highWaterMark) {
+    throw UsageError{"--low-water must not exceed --high-water"};
+  }
+  if (conn.maxQueuedBytes < conn.highWaterMark) {
+    throw UsageError{"--max-queued must be at least --high-water"};
+  }
+  conn.readBudgetBytes = boundedCount(args, "read-budget", 0);
+  c.workers = parseWorkers(args["workers"].as<std::string>());
+  if (c.protocol == "chat" && c.workers > 1) {
+    throw UsageError{"--workers " + std::to_string(c.workers) +
+                     " with --protocol chat would split every room per worker: members "
+                     "served by different workers could not see each other. Run one worker, "
+                     "or share the rooms with --backplane redis://HOST:PORT once it exists"};
+  }
+  if (args.count("worker")) {
+    std::string value = args["worker"].as<std::string>();
+    std::size_t colon = value.find(':');
+    char* end = nullptr;
+    unsigned long index = std::strtoul(value.c_str(), &end, 10);
+    long parent =
+        colon == std::string::npos ? 0 : std::strtol(value.c_str() + colon + 1, nullptr, 10);
+    if (end != value.c_str() + colon || index == 0 || index > kMaxWorkers || parent <= 1) {
+      throw UsageError{"--worker is internal to the supervisor (K:PID)"};
+    }
+    c.workerIndex = static_cast<unsigned>(index);
+    c.supervisorPid = parent;
+    c.workers = 1;
+    c.listener.reusePort = true;
+    c.listen.clear();
+    for (const auto& text : args["resolved"].as<std::vector<std::string>>()) {
+      auto endpoint = Endpoint::parse(text);
+      if (!endpoint) throw UsageError{endpoint.error().message()};
+      c.listen.push_back(*endpoint);
+    }
+  }
+  c.listener.maxConnections = boundedCount(args, "max-connections", 0, 100000000);
+  if (c.protocol == "chat") c.listener.rejectMessage = "! server full, try again later\n";
+  return c;
+}
+
+}  // namespace uvreactor::demo

@@ -1,0 +1,43 @@
+// ServerConfig: uvreactor-server's command line, parsed and range-checked.
+//
+// Every value is checked here, so a wrong flag or value is a usage error
+// (exit 2) naming it, before anything is bound.
+#pragma once
+
+#include <cstdint>
+#include <cxxopts.hpp>
+#include <string>
+#include <vector>
+
+#include "uvreactor/Endpoint.hpp"
+#include "uvreactor/Log.hpp"
+#include "uvreactor/TcpListener.hpp"
+
+namespace uvreactor::demo {
+
+struct ServerConfig {
+  std::string protocol = "echo";
+  // Processes serving the listen addresses with SO_REUSEPORT; 1: this
+  // process alone, exactly as without the flag.
+  unsigned workers = 1;
+  // Set in a worker started by the supervisor (hidden flag --worker K):
+  // its number, from 1, and the supervisor's pid it must not outlive.
+  unsigned workerIndex = 0;
+  long supervisorPid = 0;
+  std::vector<Endpoint> listen;
+  bool udp = true;
+  std::size_t maxLine = 4096;
+  uint64_t shutdownTimeoutMs = 5000;
+  LogLevel logLevel = LogLevel::Warn;
+  ListenerOptions listener;
+};
+
+struct UsageError {
+  std::string message;
+};
+
+// Parses argv into a config; throws UsageError. With --help the config's
+// listen list is empty.
+ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options);
+
+}  // namespace uvreactor::demo
