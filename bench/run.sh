@@ -10,7 +10,8 @@
 # Usage: bench/run.sh [path/to/peer-kit]   (default ../shared/bench)
 # Env: ROUNDS, T (seconds per workload, default 3), W (workloads) and ONLY
 #      (peers) as in the kit's anchors.sh; DETERMINISTIC=0 skips strace/callgrind;
-#      CHAT=0 skips the chat fan-out benchmark (about 17 minutes).
+#      CHAT=0 skips the chat fan-out benchmark (about 17 minutes);
+#      WORKERS=0 skips the workers axis (bench/workers.sh, about 2 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 KIT=$(cd "${1:-../shared/bench}" 2>/dev/null && pwd) || {
@@ -63,6 +64,9 @@ fi
 sed "s/(latest.png)/(chart-$stamp.png)/" "$out/latest.md" > "$out/results-$stamp.md"
 [ -e "$out/latest.png" ] && cp "$out/latest.png" "$out/chart-$stamp.png"
 echo "bench: wrote $out/latest.md and $out/latest.png in $(( $(date +%s) - start )) s"
+if [ "${WORKERS:-1}" != 0 ]; then
+  env -u T bench/workers.sh "$KIT"
+fi
 if [ "${CHAT:-1}" != 0 ]; then
   # Its own rounds and run length: the echo run's T and W mean other things.
   env -u T -u W -u ONLY bench/chat.sh "$KIT/chat"

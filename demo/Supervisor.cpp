@@ -18,6 +18,7 @@
 #include <optional>
 #include <sstream>
 
+#include "PortReservation.hpp"
 #include "Server.hpp"
 #include "uvreactor/Log.hpp"
 #include "uvreactor/Loop.hpp"
@@ -34,52 +35,6 @@ constexpr uint64_t kKillGraceMs = 5000;  // past --shutdown-timeout
 
 void say(const std::string& text) {
   std::cerr << "uvreactor-server: " << text << std::endl;
-}
-
-// One bound, never listening, SO_REUSEPORT socket per address and protocol:
-// it holds the port for the workers (and for their replacements) without
-// receiving anything. UDP reserves would receive datagrams, so they are
-// released once every worker has bound.
-struct Reservation {
-  Endpoint at;  // with the real port
-  int tcp = -1;
-  int udp = -1;
-};
-
-int reserveSocket(const Endpoint& at, int type) {
-  int fd = ::socket(at.family(), type | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -errno;
-  int on = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on);
-  if (type == SOCK_STREAM) ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-  if (at.isV6()) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
-  socklen_t length = at.isV6() ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
-  if (::bind(fd, at.sockaddrPtr(), length) != 0) {
-    int error = errno;
-    ::close(fd);
-    return -error;
-  }
-  return fd;
-}
-
-Result<Reservation> reserve(const Endpoint& wanted, bool udp) {
-  for (int attempt = 0;; ++attempt) {
-    Reservation r;
-    r.tcp = reserveSocket(wanted, SOCK_STREAM);
-    if (r.tcp < 0) return Error::fromUv(uv_translate_sys_error(-r.tcp), "bind", wanted.toString());
-    sockaddr_storage bound{};
-    socklen_t length = sizeof bound;
-    ::getsockname(r.tcp, reinterpret_cast<sockaddr*>(&bound), &length);
-    r.at = Endpoint::fromSockaddr(reinterpret_cast<sockaddr*>(&bound));
-    if (!udp) return r;
-    r.udp = reserveSocket(r.at, SOCK_DGRAM);
-    if (r.udp >= 0) return r;
-    ::close(r.tcp);
-    // Port 0 gave a port another program holds for UDP: try another.
-    if (wanted.port() != 0 || attempt == 31) {
-      return Error::fromUv(uv_translate_sys_error(-r.udp), "bind udp", r.at.toString());
-    }
-  }
 }
 
 void warnIfQueuedConnectionsAreLost() {
