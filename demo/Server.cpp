@@ -40,6 +40,7 @@ std::vector<std::string> Server::statsLines() const {
     lines.push_back("stats " + l->localEndpoint().toString() +
                     ": accepted=" + std::to_string(s.accepted) +
                     " rejected_by_limit=" + std::to_string(s.rejectedByLimit) +
+                    " rejected_by_address=" + std::to_string(s.rejectedByAddress) +
                     " rejected_no_descriptors=" + std::to_string(s.rejectedNoDescriptors) +
                     " accept_errors=" + std::to_string(s.acceptErrors) +
                     " idle_timeouts=" + std::to_string(s.idleTimeouts) +

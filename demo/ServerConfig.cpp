@@ -59,6 +59,8 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
       cxxopts::value<bool>()->default_value("false")->implicit_value("true"))
     ("max-connections", "accept at most N connections at once; more are closed at once (0: no limit)",
       cxxopts::value<std::size_t>()->default_value("10000"))
+    ("max-connections-per-ip", "admit at most N connections from one address (0: no limit)",
+      cxxopts::value<std::size_t>()->default_value("0"))
     ("max-line", "chat: longest line in bytes; a longer one closes the connection",
       cxxopts::value<std::size_t>()->default_value("4096"))
     ("idle-timeout", "close connections idle this many seconds (0: never; chat default 300)",
@@ -155,6 +157,7 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
     }
   }
   c.listener.maxConnections = boundedCount(args, "max-connections", 0, 100000000);
+  c.listener.maxPerAddress = boundedCount(args, "max-connections-per-ip", 0, 100000000);
   if (c.protocol == "chat") c.listener.rejectMessage = "! server full, try again later\n";
   return c;
 }

@@ -27,7 +27,7 @@ struct TcpConnection::TimerBox {
 
 TcpConnection::TcpConnection(Loop& loop, ConnectionOwner* owner, const ConnectionOptions& options,
                              uint64_t id)
-    : options_(options), loop_(loop), owner_(owner), id_(id) {
+    : options_(&options), loop_(loop), owner_(owner), id_(id) {
   uv_tcp_init(loop.raw(), &tcp_);
   tcp_.data = this;
 }
@@ -40,11 +40,11 @@ void TcpConnection::start(std::unique_ptr<ConnectionHandler> handler) {
   if (uv_tcp_getpeername(&tcp_, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
     peer_ = Endpoint::fromSockaddr(reinterpret_cast<sockaddr*>(&address));
   }
-  if (options_.noDelay) uv_tcp_nodelay(&tcp_, 1);
+  if (options_->noDelay) uv_tcp_nodelay(&tcp_, 1);
   handler_ = std::move(handler);
   state_ = State::Open;
   touch();
-  if (options_.idleTimeoutMs > 0) armTimer(options_.idleTimeoutMs);
+  if (options_->idleTimeoutMs > 0) armTimer(options_->idleTimeoutMs);
   updateReading();
   guarded([&] { handler_->onOpen(*this); });
 }
@@ -194,7 +194,7 @@ void TcpConnection::closeWith(Error reason) {
   if (state_ != State::Open) return;
   if (!reason_ && reason) reason_ = std::move(reason);
   state_ = State::Draining;
-  armTimer(options_.closeTimeoutMs);
+  armTimer(options_->closeTimeoutMs);
   updateReading();
   if (queue_.empty()) {
     beginShutdown();
@@ -347,7 +347,7 @@ void TcpConnection::onTimer() {
     abortWith(Error(UV_ETIMEDOUT, "close " + peer_.toString() + ": timed out"));
     return;
   }
-  if (state_ != State::Open || options_.idleTimeoutMs == 0) return;
+  if (state_ != State::Open || options_->idleTimeoutMs == 0) return;
   // A peer draining a large reply slowly is active, though no write
   // completes: libuv's queue only moves when a third of the kernel's send
   // buffer frees up, so the kernel's own unsent count is sampled too (one
@@ -366,12 +366,12 @@ void TcpConnection::onTimer() {
   if (delivered > lastDelivered_) touch();
   lastDelivered_ = delivered;
   uint64_t idle = loop_.nowMs() - lastActivityMs_;
-  if (idle < options_.idleTimeoutMs) {
-    armTimer(options_.idleTimeoutMs - idle);
+  if (idle < options_->idleTimeoutMs) {
+    armTimer(options_->idleTimeoutMs - idle);
     return;
   }
   std::string why = "idle timeout " + peer_.toString() + ": no activity for " +
-                    std::to_string(options_.idleTimeoutMs) + " ms";
+                    std::to_string(options_->idleTimeoutMs) + " ms";
   logLine(LogLevel::Info, why);
   cutoff_ = Cutoff::IdleTimeout;
   if (!queue_.empty() || libuvUnwritten() > 0) {

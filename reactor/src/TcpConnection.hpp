@@ -46,6 +46,8 @@ class TcpConnection final : public Connection {
 
   // After accept or connect: learns the peer, starts reading, calls onOpen.
   void start(std::unique_ptr<ConnectionHandler> handler);
+  // Before start(): different bounds (a peer the listener turns away).
+  void useOptions(const ConnectionOptions& options) { options_ = &options; }
   // The owner is going away: from now on this deletes itself when closed.
   void detachOwner() { owner_ = nullptr; }
   // The owner is being destroyed: the connection is reset and detached, and
@@ -106,7 +108,7 @@ class TcpConnection final : public Connection {
     return queue_.empty() && unwritten == 0 ? 0 : queue_.memory() + unwritten;
   }
   void afterSend() {
-    if (queue_.memory() > options_.highWaterMark) [[unlikely]] {
+    if (queue_.memory() > options_->highWaterMark) [[unlikely]] {
       overflow();
     } else if (!inRead_) {
       loop_.flushList().add(*this);
@@ -138,7 +140,8 @@ class TcpConnection final : public Connection {
   void countRead(std::size_t bytes) {
     if (bytes < Loop::kSlabSize) {
       readBurst_ = 0;  // a short read: libuv stops reading this peer anyway
-    } else if ((readBurst_ += bytes) >= options_.readBudgetBytes && options_.readBudgetBytes != 0) {
+    } else if ((readBurst_ += bytes) >= options_->readBudgetBytes &&
+               options_->readBudgetBytes != 0) {
       yieldReading();
     }
   }
@@ -151,7 +154,7 @@ class TcpConnection final : public Connection {
   void onTimer();
   // Only the idle timeout reads the activity time; without one, skip the call.
   void touch() {
-    if (options_.idleTimeoutMs != 0) lastActivityMs_ = uv_now(loop_.raw());
+    if (options_->idleTimeoutMs != 0) lastActivityMs_ = uv_now(loop_.raw());
   }
   void stopTimer();
   template <class F>
@@ -174,7 +177,7 @@ class TcpConnection final : public Connection {
   bool shutdownIssued_ = false;
   bool shutdownDone_ = false;
   uint32_t flushSlot_ = FlushList::kNotListed;
-  const ConnectionOptions& options_;
+  const ConnectionOptions* options_;  // the owner's copy, which outlives it
   Loop& loop_;
   OutputQueue queue_;
   // A view of the read slab sent during this connection's own onData while

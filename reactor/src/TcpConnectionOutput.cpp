@@ -163,19 +163,19 @@ void TcpConnection::reportWritten() {
 void TcpConnection::afterOutputChange() {
   if (state_ == State::Closing) return;
   std::size_t held = outputMemory();
-  if (held > options_.maxQueuedBytes) {
+  if (held > options_->maxQueuedBytes) {
     std::string why = "slow consumer " + peer_.toString() + ": over " +
-                      std::to_string(options_.maxQueuedBytes) + " bytes of output queued";
+                      std::to_string(options_->maxQueuedBytes) + " bytes of output queued";
     logLine(LogLevel::Info, why);
     cutoff_ = Cutoff::SlowConsumer;
     abortWith(Error(UV_ENOBUFS, std::move(why)));
     return;
   }
-  if (!aboveHigh_ && held > options_.highWaterMark) {
+  if (!aboveHigh_ && held > options_->highWaterMark) {
     aboveHigh_ = true;
     updateReading();
     if (state_ == State::Open) guarded([&] { handler_->onHighWater(*this); });
-  } else if (aboveHigh_ && held <= options_.lowWaterMark) {
+  } else if (aboveHigh_ && held <= options_->lowWaterMark) {
     aboveHigh_ = false;
     updateReading();
     if (state_ == State::Open) guarded([&] { handler_->onLowWater(*this); });

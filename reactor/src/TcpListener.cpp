@@ -39,7 +39,12 @@ struct TcpListener::Impl final : detail::ConnectionOwner {
   std::function<void()> onDrained;
 
   void onConnection(int status);
-  void reject(detail::TcpConnection& c);
+  void reject(detail::TcpConnection& c, bool byAddress);
+  // Admitted connections per peer address (maxPerAddress), keyed by the
+  // address's bytes without the port.
+  std::unordered_map<std::string, std::size_t> perAddress;
+  std::unordered_map<const detail::TcpConnection*, std::string> addressOf;
+  bool admitFromAddress(detail::TcpConnection& c);
   bool withinDescriptorReserve(detail::TcpConnection& c);
   void logDescriptorRejects();
   // RLIMIT_NOFILE's soft limit, read at most once per loop tick (it can be
@@ -64,6 +69,10 @@ struct TcpListener::Impl final : detail::ConnectionOwner {
         break;
     }
     rejecting.erase(&c);
+    if (auto it = addressOf.find(&c); it != addressOf.end()) {
+      if (--perAddress[it->second] == 0) perAddress.erase(it->second);
+      addressOf.erase(it);
+    }
     connections.erase(&c);
     if (connections.empty() && onDrained) {
       auto done = std::move(onDrained);
@@ -144,8 +153,8 @@ Result<std::unique_ptr<TcpListener>> TcpListener::listen(Loop& loop, const Endpo
   return listener;
 }
 
-void TcpListener::Impl::reject(detail::TcpConnection& c) {
-  ++stats.rejectedByLimit;
+void TcpListener::Impl::reject(detail::TcpConnection& c, bool byAddress) {
+  ++(byAddress ? stats.rejectedByAddress : stats.rejectedByLimit);
   bool linger = rejecting.size() < options.maxRejecting;
   rejecting.insert(&c);
   if (linger) {
@@ -155,9 +164,11 @@ void TcpListener::Impl::reject(detail::TcpConnection& c) {
     c.start(std::make_unique<RejectHandler>(std::string_view()));
     c.abortWith(Error(UV_ECONNREFUSED, "connection limit"));
   }
-  logLine(LogLevel::Info, "reject " + c.peer().toString() + ": connection limit " +
-                              std::to_string(options.maxConnections) + " reached" +
-                              (linger ? "" : " (reset: too many rejected peers lingering)"));
+  logLine(LogLevel::Info,
+          "reject " + c.peer().toString() +
+              (byAddress ? ": limit per address " + std::to_string(options.maxPerAddress)
+                         : ": connection limit " + std::to_string(options.maxConnections)) +
+              " reached" + (linger ? "" : " (reset: too many rejected peers lingering)"));
 }
 
 void TcpListener::Impl::onConnection(int status) {
@@ -189,7 +200,12 @@ void TcpListener::Impl::onConnection(int status) {
     return;
   }
   if (over) {
-    reject(*c);
+    reject(*c, false);
+    return;
+  }
+  if (options.maxPerAddress != 0 && !admitFromAddress(*c)) {
+    c->useOptions(rejectOptions);
+    reject(*c, true);
     return;
   }
   std::unique_ptr<ConnectionHandler> handler;
@@ -199,6 +215,25 @@ void TcpListener::Impl::onConnection(int status) {
     return;
   }
   c->start(std::move(handler));
+}
+
+bool TcpListener::Impl::admitFromAddress(detail::TcpConnection& c) {
+  sockaddr_storage peer{};
+  int length = sizeof peer;
+  if (uv_tcp_getpeername(c.tcp(), reinterpret_cast<sockaddr*>(&peer), &length) != 0) return true;
+  std::string key;
+  if (peer.ss_family == AF_INET) {
+    const auto& a = reinterpret_cast<const sockaddr_in&>(peer).sin_addr;
+    key.assign(reinterpret_cast<const char*>(&a), sizeof a);
+  } else {
+    const auto& a = reinterpret_cast<const sockaddr_in6&>(peer).sin6_addr;
+    key.assign(reinterpret_cast<const char*>(&a), sizeof a);
+  }
+  std::size_t& count = perAddress[key];
+  if (count >= options.maxPerAddress) return false;
+  ++count;
+  addressOf.emplace(&c, std::move(key));
+  return true;
 }
 
 // Descriptors are allocated lowest first, so the accepted descriptor's number

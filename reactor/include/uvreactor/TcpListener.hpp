@@ -5,8 +5,8 @@
 // the connections still open; every handler hears onClose and is destroyed
 // before the destructor returns (after its current callback, if the listener
 // is destroyed from inside one), so what the handlers use may be destroyed
-// right after the listener. shutdown() is the graceful way. Limits: maxConnections counts admitted connections only;
-// excess peers are accepted, sent `rejectMessage` if any and closed within
+// right after the listener. shutdown() is the graceful way. Limits: maxConnections counts admitted
+// connections only; excess peers are accepted, sent `rejectMessage` if any and closed within
 // rejectLingerMs, never left in the backlog and never holding a slot (a
 // flood of connects that never close cannot lock legitimate clients out).
 // The per-connection bounds are in ConnectionOptions. Descriptors: a peer
@@ -40,7 +40,11 @@ struct ListenerOptions {
   // dropped gives up after about two minutes.
   int backlog = 4096;
   std::size_t maxConnections = 10000;  // 0: no limit
-  std::string rejectMessage;           // sent to a peer turned away by the limit
+  // Admitted connections from one peer address (IPv4 address, or whole
+  // IPv6 address), so one host cannot take every slot; 0: no limit. Peers
+  // over it are turned away like those over maxConnections.
+  std::size_t maxPerAddress = 0;
+  std::string rejectMessage;  // sent to a peer turned away by the limit
   // How long a turned-away peer may take to read the message and close;
   // then it is reset. At most maxRejecting of them linger at once; past
   // that, excess peers are reset at once, with no message.
@@ -61,6 +65,7 @@ struct ListenerOptions {
 struct ListenerStats {
   uint64_t accepted = 0;
   uint64_t rejectedByLimit = 0;
+  uint64_t rejectedByAddress = 0;      // over maxPerAddress
   uint64_t rejectedNoDescriptors = 0;  // closed to keep descriptorReserve descriptors free
   uint64_t acceptErrors = 0;           // accept failures libuv reports (see above)
   uint64_t idleTimeouts = 0;   // closed after ConnectionOptions::idleTimeoutMs of no activity
