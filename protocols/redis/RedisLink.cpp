@@ -1,0 +1,285 @@
+#include "redis/RedisLink.hpp"
+
+#include <uv.h>
+
+#include <algorithm>
+#include <random>
+
+#include "uvreactor/Log.hpp"
+
+namespace uvreactor::protocols::redis {
+
+// One connection to Redis and everything that keeps it alive: reconnects,
+// the PING check, the replies it waits for.
+class RedisLink::Session {
+ public:
+  Session(RedisLink& link, bool subscriber)
+      : link_(link),
+        subscriber_(subscriber),
+        parser_(link.options_.limits),
+        reconnect_(link.loop_),
+        tick_(link.loop_),
+        random_(std::random_device{}()) {}
+  ~Session() {
+    ending_ = true;
+    awaiting_.clear();
+    unsent_.clear();
+    connector_.reset();  // its handler's onClose runs now; ending_ silences it
+  }
+
+  void start();
+  bool connected() const { return connection_ != nullptr; }
+  bool send(std::string bytes, ReplyCallback done);
+  void sendRaw(const std::string& bytes) {
+    if (connection_ != nullptr) connection_->send(bytes);
+  }
+
+  void opened(Connection& c);
+  void data(Connection& c, std::string_view bytes);
+  void closed(const Error& reason);
+
+ private:
+  void onReply(RespValue&& reply);
+  void onTick();
+  void scheduleReconnect();
+
+  struct Unsent {
+    std::string bytes;
+    ReplyCallback done;
+  };
+  struct Awaiting {
+    ReplyCallback done;
+    uint64_t sentAtMs;
+  };
+
+  RedisLink& link_;
+  bool subscriber_;
+  RespParser parser_;
+  std::unique_ptr<TcpConnector> connector_;
+  Connection* connection_ = nullptr;
+  std::deque<Unsent> unsent_;
+  std::size_t unsentBytes_ = 0;
+  std::deque<Awaiting> awaiting_;
+  uint64_t pingSentAtMs_ = 0;  // subscriber: an unanswered PING
+  uint64_t lastSendMs_ = 0;
+  unsigned failures_ = 0;
+  bool ending_ = false;
+  Timer reconnect_;
+  Timer tick_;
+  std::mt19937_64 random_;
+};
+
+class RedisLink::SessionHandler final : public ConnectionHandler {
+ public:
+  explicit SessionHandler(Session& session) : session_(session) {}
+  void onOpen(Connection& c) override { session_.opened(c); }
+  void onData(Connection& c, std::string_view bytes) override { session_.data(c, bytes); }
+  void onClose(Connection&, const Error& reason) override { session_.closed(reason); }
+
+ private:
+  Session& session_;
+};
+
+void RedisLink::Session::start() {
+  ConnectorOptions options;
+  options.connectTimeoutMs = link_.options_.connectTimeoutMs;
+  options.maxAttempts = 1;  // retries are ours, the same for failed connects and drops
+  connector_ = std::make_unique<TcpConnector>(
+      link_.loop_, link_.at_,
+      [this](Connection&) { return std::make_unique<SessionHandler>(*this); }, options,
+      [this](const Error& e) {
+        if (ending_) return;
+        logLine(LogLevel::Info, "redis " + link_.at_.toString() + ": " + e.message());
+        scheduleReconnect();
+      });
+  connector_->start();
+}
+
+bool RedisLink::Session::send(std::string bytes, ReplyCallback done) {
+  if (connection_ != nullptr) {
+    connection_->send(bytes);
+    awaiting_.push_back({std::move(done), link_.loop_.nowMs()});
+    lastSendMs_ = link_.loop_.nowMs();
+    return true;
+  }
+  if (unsentBytes_ + bytes.size() > link_.options_.maxPendingBytes) {
+    ++link_.stats_.rejected;
+    if (done)
+      done(Error(UV_ENOBUFS, "redis " + link_.at_.toString() +
+                                 ": link down and "
+                                 "its pending commands are full"),
+           RespValue());
+    return false;
+  }
+  unsentBytes_ += bytes.size();
+  unsent_.push_back({std::move(bytes), std::move(done)});
+  return true;
+}
+
+void RedisLink::Session::opened(Connection& c) {
+  connection_ = &c;
+  failures_ = 0;
+  parser_ = RespParser(link_.options_.limits);
+  pingSentAtMs_ = 0;
+  lastSendMs_ = link_.loop_.nowMs();
+  ++link_.stats_.connects;
+  if (subscriber_) {
+    for (const auto& [channel, holders] : link_.channels_) {
+      std::string bytes;
+      encodeCommand(bytes, {"SUBSCRIBE", channel});
+      c.send(bytes);
+    }
+  }
+  auto unsent = std::move(unsent_);
+  unsent_.clear();
+  unsentBytes_ = 0;
+  for (auto& u : unsent) send(std::move(u.bytes), std::move(u.done));
+  tick_.start(link_.options_.pingIntervalMs, link_.options_.pingIntervalMs, [this] { onTick(); });
+  link_.sessionChanged();
+}
+
+void RedisLink::Session::data(Connection& c, std::string_view bytes) {
+  Error e = parser_.feed(bytes, [this](RespValue&& reply) { onReply(std::move(reply)); });
+  if (e) {
+    logLine(LogLevel::Warn,
+            "redis " + link_.at_.toString() + ": " + e.message() + "; reconnecting");
+    c.abort();
+  }
+}
+
+void RedisLink::Session::onReply(RespValue&& reply) {
+  if (subscriber_) {
+    // Pushes: ["message", channel, payload], ["pong", ""], ["subscribe", ...].
+    if (reply.type != RespValue::Type::Array || reply.elements.empty()) return;
+    std::string_view kind = reply.elements[0].str();
+    if (kind == "message" && reply.elements.size() == 3) {
+      if (link_.onMessage_) link_.onMessage_(reply.elements[1].str(), reply.elements[2].str());
+    } else if (kind == "pong") {
+      pingSentAtMs_ = 0;
+    }
+    return;
+  }
+  if (awaiting_.empty()) return;  // unsolicited: nothing waits for it
+  Awaiting front = std::move(awaiting_.front());
+  awaiting_.pop_front();
+  if (front.done) front.done(Error(), reply);
+}
+
+void RedisLink::Session::closed(const Error& reason) {
+  if (ending_) return;
+  bool wasConnected = connection_ != nullptr;
+  connection_ = nullptr;
+  tick_.stop();
+  if (wasConnected) {
+    ++link_.stats_.drops;
+    logLine(LogLevel::Warn, "redis " + link_.at_.toString() + ": link lost" +
+                                (reason ? ": " + reason.message() : std::string()));
+  }
+  auto awaiting = std::move(awaiting_);
+  awaiting_.clear();
+  Error lost(UV_ECONNRESET, "redis " + link_.at_.toString() + ": link lost before the reply");
+  for (auto& a : awaiting) {
+    if (a.done) a.done(lost, RespValue());
+  }
+  link_.sessionChanged();
+  scheduleReconnect();
+}
+
+// A stalled Redis (stopped, or a dead peer behind a silent network) shows
+// as a reply that does not come: drop the link and reconnect.
+void RedisLink::Session::onTick() {
+  if (connection_ == nullptr) return;
+  uint64_t now = link_.loop_.nowMs();
+  uint64_t oldest =
+      subscriber_ ? pingSentAtMs_ : (awaiting_.empty() ? 0 : awaiting_.front().sentAtMs);
+  if (oldest != 0 && now - oldest > link_.options_.replyTimeoutMs) {
+    logLine(LogLevel::Warn, "redis " + link_.at_.toString() + ": no reply for " +
+                                std::to_string(now - oldest) + " ms; reconnecting");
+    connection_->abort();
+    return;
+  }
+  if (subscriber_) {
+    if (pingSentAtMs_ == 0) {
+      std::string bytes;
+      encodeCommand(bytes, {"PING"});
+      connection_->send(bytes);
+      pingSentAtMs_ = now;
+    }
+  } else if (awaiting_.empty() && now - lastSendMs_ >= link_.options_.pingIntervalMs) {
+    std::string bytes;
+    encodeCommand(bytes, {"PING"});
+    send(std::move(bytes), nullptr);
+  }
+}
+
+void RedisLink::Session::scheduleReconnect() {
+  uint64_t cap = link_.options_.initialBackoffMs;
+  for (unsigned i = 0; i < failures_ && cap < link_.options_.maxBackoffMs; ++i) cap *= 2;
+  cap = std::min(cap, link_.options_.maxBackoffMs);
+  ++failures_;
+  uint64_t delay = std::uniform_int_distribution<uint64_t>(cap / 2, cap)(random_);
+  reconnect_.start(delay, 0, [this] {
+    connector_.reset();  // its connection is closed: nothing of it is on the stack
+    start();
+  });
+}
+
+RedisLink::RedisLink(Loop& loop, Endpoint at, RedisOptions options,
+                     std::function<void(bool up)> onState, MessageCallback onMessage)
+    : loop_(loop),
+      at_(at),
+      options_(options),
+      onState_(std::move(onState)),
+      onMessage_(std::move(onMessage)),
+      commands_(std::make_unique<Session>(*this, false)) {
+  commands_->start();
+}
+
+RedisLink::~RedisLink() {
+  onState_ = nullptr;
+  onMessage_ = nullptr;
+  subscriber_.reset();
+  commands_.reset();
+}
+
+bool RedisLink::command(std::vector<std::string> args, ReplyCallback done) {
+  std::string bytes;
+  encodeCommand(bytes, args);
+  return commands_->send(std::move(bytes), std::move(done));
+}
+
+void RedisLink::subscribe(const std::string& channel) {
+  if (++channels_[channel] != 1) return;
+  if (!subscriber_) {
+    subscriber_ = std::make_unique<Session>(*this, true);
+    subscriber_->start();
+    sessionChanged();
+    return;  // it subscribes to every channel once connected
+  }
+  std::string bytes;
+  encodeCommand(bytes, {"SUBSCRIBE", channel});
+  subscriber_->sendRaw(bytes);
+}
+
+void RedisLink::unsubscribe(const std::string& channel) {
+  auto it = channels_.find(channel);
+  if (it == channels_.end() || --it->second != 0) return;
+  channels_.erase(it);
+  if (!subscriber_) return;
+  std::string bytes;
+  encodeCommand(bytes, {"UNSUBSCRIBE", channel});
+  subscriber_->sendRaw(bytes);
+}
+
+bool RedisLink::up() const {
+  return commands_->connected() && (!subscriber_ || subscriber_->connected());
+}
+
+void RedisLink::sessionChanged() {
+  bool now = up();
+  if (now == reportedUp_) return;
+  reportedUp_ = now;
+  if (onState_) onState_(now);
+}
+
+}  // namespace uvreactor::protocols::redis

@@ -1,0 +1,89 @@
+// RedisLink: a Redis client written like a server, on uvreactor's own
+// TcpConnector and the RESP parser (Debian's hiredis 0.14 libuv adapter
+// hangs on connection errors, and this also proves the library).
+//
+// Two connections to one Redis: one for commands, replies matched in order;
+// one in subscriber mode, opened on the first subscribe. Each reconnects
+// forever with capped, jittered backoff; channels are subscribed again after
+// a reconnect. A link is checked by PING every pingIntervalMs, and one whose
+// oldest reply is overdue by replyTimeoutMs is dropped (a stalled Redis, e.g.
+// SIGSTOP), as is one that sends garbage. Commands wait while the link is
+// down, up to maxPendingBytes; past that they fail at once and are counted.
+// Callbacks in flight when a link drops get an error. onState(up) reports
+// when the links are all up, and when one goes down.
+//
+// Owned by its creator; destroying it closes both connections (no callback
+// runs after). Loop-thread only.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "redis/Resp.hpp"
+#include "uvreactor/Endpoint.hpp"
+#include "uvreactor/Loop.hpp"
+#include "uvreactor/TcpConnector.hpp"
+#include "uvreactor/Timer.hpp"
+
+namespace uvreactor::protocols::redis {
+
+struct RedisOptions {
+  uint64_t connectTimeoutMs = 2000;
+  uint64_t initialBackoffMs = 100;
+  uint64_t maxBackoffMs = 5000;
+  uint64_t pingIntervalMs = 1000;
+  uint64_t replyTimeoutMs = 3000;
+  std::size_t maxPendingBytes = 4 * 1024 * 1024;
+  RespLimits limits;
+};
+
+struct RedisStats {
+  uint64_t connects = 0;  // connections made, both links
+  uint64_t drops = 0;     // connections lost (error, stall, garbage)
+  uint64_t rejected = 0;  // commands refused: the pending bound was full
+};
+
+class RedisLink {
+ public:
+  using ReplyCallback = std::function<void(const Error&, const RespValue&)>;
+  using MessageCallback = std::function<void(std::string_view channel, std::string_view message)>;
+
+  RedisLink(Loop& loop, Endpoint at, RedisOptions options, std::function<void(bool up)> onState,
+            MessageCallback onMessage);
+  ~RedisLink();
+  RedisLink(const RedisLink&) = delete;
+  RedisLink& operator=(const RedisLink&) = delete;
+
+  // Runs `args` on the command link; `done` (optional) gets the reply, or an
+  // error if the link drops first. False (and `done` told) when refused.
+  bool command(std::vector<std::string> args, ReplyCallback done = nullptr);
+  // Reference-counted: the channel is subscribed while any holder wants it.
+  void subscribe(const std::string& channel);
+  void unsubscribe(const std::string& channel);
+
+  bool up() const;
+  const RedisStats& stats() const { return stats_; }
+
+ private:
+  class Session;
+  class SessionHandler;
+  void sessionChanged();
+
+  Loop& loop_;
+  Endpoint at_;
+  RedisOptions options_;
+  std::function<void(bool)> onState_;
+  MessageCallback onMessage_;
+  std::map<std::string, int> channels_;
+  RedisStats stats_;
+  std::unique_ptr<Session> commands_;
+  std::unique_ptr<Session> subscriber_;
+  bool reportedUp_ = false;
+};
+
+}  // namespace uvreactor::protocols::redis

@@ -1,0 +1,106 @@
+#include "support/RedisServer.hpp"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+namespace uvreactor::test {
+namespace {
+
+int freePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t length = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &length);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+// True once the server answers PING.
+bool answers(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  bool ok = false;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+    timeval timeout{1, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    char reply[16];
+    ok = ::write(fd, "PING\r\n", 6) == 6 && ::read(fd, reply, sizeof reply) >= 5;
+  }
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+RedisServer::RedisServer() {
+  if (::access("/usr/bin/redis-server", X_OK) != 0) {
+    why_ = "redis-server is not installed (scripts/setup.sh installs it)";
+    return;
+  }
+  port_ = freePort();
+  if (!start()) why_ = "redis-server did not start on port " + std::to_string(port_);
+}
+
+RedisServer::~RedisServer() {
+  kill();
+}
+
+bool RedisServer::start() {
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    int devnull = ::open("/dev/null", O_RDWR);
+    ::dup2(devnull, STDOUT_FILENO);
+    ::dup2(devnull, STDIN_FILENO);
+    std::string port = std::to_string(port_);
+    ::execl("/usr/bin/redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1",
+            "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning",
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  for (int i = 0; i < 100; ++i) {
+    if (answers(port_)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  kill();
+  return false;
+}
+
+Endpoint RedisServer::endpoint() const {
+  return *Endpoint::parse("127.0.0.1:" + std::to_string(port_));
+}
+
+void RedisServer::kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGCONT);
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+bool RedisServer::restart() {
+  kill();
+  return start();
+}
+
+void RedisServer::pause() {
+  if (pid_ > 0) ::kill(pid_, SIGSTOP);
+}
+
+void RedisServer::resume() {
+  if (pid_ > 0) ::kill(pid_, SIGCONT);
+}
+
+}  // namespace uvreactor::test

@@ -1,0 +1,39 @@
+// RedisServer: a real redis-server for a test, on a free loopback port, with
+// no persistence (--save '' --appendonly no), stopped by the test.
+//
+// available() is false, with a reason, where redis-server is not installed
+// (scripts/setup.sh installs it); tests then skip.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "uvreactor/Endpoint.hpp"
+
+namespace uvreactor::test {
+
+class RedisServer {
+ public:
+  RedisServer();
+  ~RedisServer();
+  RedisServer(const RedisServer&) = delete;
+  RedisServer& operator=(const RedisServer&) = delete;
+
+  bool available() const { return pid_ > 0; }
+  const std::string& why() const { return why_; }
+  Endpoint endpoint() const;
+
+  void kill();     // SIGKILL, then reaped
+  bool restart();  // on the same port, with no data
+  void pause();    // SIGSTOP: a stalled Redis
+  void resume();   // SIGCONT
+
+ private:
+  bool start();
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::string why_;
+};
+
+}  // namespace uvreactor::test
