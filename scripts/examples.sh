@@ -5,6 +5,8 @@
 #   add-subdirectory  the source tree as a subproject (only the library builds)
 #   pkg-config        a plain Makefile using the installed uvreactor.pc
 # Usage: scripts/examples.sh [extra cmake args for the library build...]
+# Env: FROM_BUILD=DIR installs from an existing build directory of this tree
+#      (the test script passes its Release build) instead of building anew.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -72,9 +74,12 @@ stop() {
 }
 
 echo "== examples: install the library to a temporary prefix"
-cmake -S . -B "$WORK/lib" -DCMAKE_BUILD_TYPE=Release -DUVR_TESTS=OFF -DUVR_DEMO=OFF "$@" >/dev/null
-cmake --build "$WORK/lib" -j"$JOBS" >/dev/null
-cmake --install "$WORK/lib" --prefix "$WORK/prefix" >/dev/null
+LIB=${FROM_BUILD:-$WORK/lib}
+if [ -z "${FROM_BUILD:-}" ]; then
+  cmake -S . -B "$LIB" -DCMAKE_BUILD_TYPE=Release -DUVR_TESTS=OFF -DUVR_DEMO=OFF "$@" >/dev/null
+fi
+cmake --build "$LIB" -j"$JOBS" --target uvreactor uvreactor_testing >/dev/null
+cmake --install "$LIB" --prefix "$WORK/prefix" >/dev/null
 
 echo "== examples/find-package (find_package(uvreactor 0.2))"
 cmake -S examples/find-package -B "$WORK/find-package" -DCMAKE_PREFIX_PATH="$WORK/prefix" >/dev/null

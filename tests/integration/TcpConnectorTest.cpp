@@ -24,19 +24,6 @@ struct Greeter final : ConnectionHandler {
   std::string& reply;
 };
 
-// A port with nothing listening: bind one, note it, close it.
-Endpoint closedPort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return Endpoint::fromSockaddr(reinterpret_cast<sockaddr*>(&a));
-}
-
 }  // namespace
 
 TEST(TcpConnector, AClientIsWrittenLikeAServer) {
@@ -68,7 +55,7 @@ TEST(TcpConnector, RetriesWithBackoffThenReportsTheError) {
     options.maxBackoffMs = 40;
     Error failure;
     int failures = 0;
-    Endpoint target = closedPort();
+    Endpoint target = unusedLoopbackPort();
     TcpConnector connector(
         loop, target, [](Connection&) -> std::unique_ptr<ConnectionHandler> { return nullptr; },
         options,
@@ -93,8 +80,8 @@ TEST(TcpConnector, DestroyedMidBackoffOrMidConnectIsClean) {
     options.maxAttempts = 0;  // forever
     options.initialBackoffMs = 20;
     auto connector = std::make_unique<TcpConnector>(
-        loop, closedPort(), [](Connection&) { return std::unique_ptr<ConnectionHandler>(); },
-        options);
+        loop, unusedLoopbackPort(),
+        [](Connection&) { return std::unique_ptr<ConnectionHandler>(); }, options);
     connector->start();
     {
       Timer killer(loop);

@@ -10,20 +10,10 @@
 #include <chrono>
 #include <thread>
 
+#include "support/SocketClient.hpp"
+
 namespace uvreactor::test {
 namespace {
-
-int freePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t length = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &length);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 // True once the server answers PING.
 bool answers(int port) {
@@ -50,7 +40,7 @@ RedisServer::RedisServer() {
     why_ = "redis-server is not installed (scripts/setup.sh installs it)";
     return;
   }
-  port_ = freePort();
+  port_ = unusedLoopbackPort().port();
   if (!start()) why_ = "redis-server did not start on port " + std::to_string(port_);
 }
 

@@ -1,6 +1,7 @@
 #include "support/SocketClient.hpp"
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -27,6 +28,18 @@ bool waitReadable(int fd, std::chrono::milliseconds timeout) {
 }
 
 }  // namespace
+
+Endpoint unusedLoopbackPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t length = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &length);
+  ::close(fd);
+  return Endpoint::fromSockaddr(reinterpret_cast<sockaddr*>(&a));
+}
 
 std::size_t raiseFdLimit(std::size_t wanted) {
   rlimit r{};

@@ -15,6 +15,10 @@ namespace uvreactor::test {
 
 using namespace std::chrono_literals;
 
+// 127.0.0.1 with a TCP port that nothing listens on: bound, noted, closed
+// (another process could take it meanwhile; tests use it at once).
+Endpoint unusedLoopbackPort();
+
 // Raises this process's open-file limit toward `wanted` (bounded by the hard
 // limit); returns the soft limit now in force.
 std::size_t raiseFdLimit(std::size_t wanted);
