@@ -1,10 +1,8 @@
 #include "Supervisor.hpp"
 
-#include <netinet/in.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <unistd.h>
 #include <uv.h>
 

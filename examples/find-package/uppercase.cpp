@@ -28,8 +28,9 @@ class UppercaseHandler final : public ConnectionHandler {
 
 int main(int argc, char** argv) {
   Loop loop;
-  auto listener = TcpListener::listen(loop, *Endpoint::parse(argc > 1 ? argv[1] : "127.0.0.1:0"),
-                                      [](Connection&) { return std::make_unique<UppercaseHandler>(); });
+  auto listener =
+      TcpListener::listen(loop, *Endpoint::parse(argc > 1 ? argv[1] : "127.0.0.1:0"),
+                          [](Connection&) { return std::make_unique<UppercaseHandler>(); });
   if (!listener) {
     std::cerr << listener.error().message() << "\n";
     return 1;
