@@ -1,6 +1,6 @@
 #include "chat/ChatHandler.hpp"
 
-#include "chat/RelayedText.hpp"
+#include "chat/LineChatRenderer.hpp"
 #include "uvreactor/Log.hpp"
 
 namespace uvreactor::protocols::chat {
@@ -26,20 +26,11 @@ void ChatHandler::reply(Connection& connection, std::string_view prefix, std::st
   connection.send(scratch_);
 }
 
-void ChatHandler::toRoom(std::string_view text) {
-  std::string line;
-  line.reserve(text.size() + 1);
-  line.append(text);
-  line.push_back('\n');
-  service_.broadcast(member_->room, Payload::adopt(std::move(line)), member_);
-}
-
 void ChatHandler::onOpen(Connection& connection) {
-  member_ = &service_.join(connection);
+  member_ = &service_.join(connection, LineChatRenderer::instance());
   reply(connection, "* ",
         "welcome to uvreactor chat, you are " + member_->nick + " in room " + member_->room +
             "; type /help for commands");
-  toRoom("* " + member_->nick + " joined");
 }
 
 void ChatHandler::onData(Connection& connection, std::string_view bytes) {
@@ -63,7 +54,6 @@ void ChatHandler::onClose(Connection&, const Error&) {
 
 void ChatHandler::leaveRoom() {
   if (member_ == nullptr) return;
-  toRoom("* " + member_->nick + " left");
   service_.leave(*member_);
   member_ = nullptr;
 }
@@ -75,90 +65,96 @@ void ChatHandler::endSession(Connection& connection) {
   connection.close();
 }
 
+namespace {
+std::string incompleteNote(bool complete) {
+  return complete ? std::string() : " (this server only: the link to other servers is down)";
+}
+}  // namespace
+
+void ChatHandler::rename(Connection& connection, std::string_view nick) {
+  service_.rename(*member_, nick,
+                  [this, &connection](ChatRoomService::RenameResult result, std::string_view n) {
+                    switch (result) {
+                      case ChatRoomService::RenameResult::Invalid:
+                        reply(connection, "! ", "invalid nick: use 1-32 letters, digits, _ or -");
+                        break;
+                      case ChatRoomService::RenameResult::Taken:
+                        reply(connection, "! ", "nick " + std::string(n) + " is taken");
+                        break;
+                      case ChatRoomService::RenameResult::Ok:
+                        reply(connection, "* ", "you are now " + std::string(n));
+                        break;
+                    }
+                  });
+}
+
+void ChatHandler::join(Connection& connection, std::string_view room) {
+  if (!isValidName(room)) {
+    reply(connection, "! ", "invalid room name: use 1-32 letters, digits, _ or -");
+    return;
+  }
+  if (room == member_->room) {
+    reply(connection, "! ", "you are already in " + member_->room);
+    return;
+  }
+  service_.moveTo(*member_, room);
+  service_.who(*member_, member_->room,
+               [this, &connection, room = member_->room](const auto& nicks, bool) {
+                 reply(connection, "* ",
+                       "you joined " + room + " (" + std::to_string(nicks.size()) + " members)");
+               });
+}
+
 bool ChatHandler::handleLine(Connection& connection, std::string_view line) {
   if (!connection.isOpen() || member_ == nullptr) return false;
   ChatCommand command = parseChatCommand(line);
   switch (command.kind) {
     case CommandKind::Empty:
       break;
-    case CommandKind::Say: {
-      std::string text = member_->nick + ": ";
-      appendRelayedText(text, command.argument);
-      toRoom(text);
+    case CommandKind::Say:
+      service_.say(*member_, RoomEventKind::Said, command.argument);
       break;
-    }
-    case CommandKind::Me: {
-      std::string text = "* " + member_->nick + " ";
-      appendRelayedText(text, command.argument);
-      toRoom(text);
+    case CommandKind::Me:
+      service_.say(*member_, RoomEventKind::Acted, command.argument);
       break;
-    }
-    case CommandKind::Nick: {
-      std::string old = member_->nick;
-      switch (service_.rename(*member_, command.argument)) {
-        case ChatRoomService::RenameResult::Invalid:
-          reply(connection, "! ", "invalid nick: use 1-32 letters, digits, _ or -");
-          break;
-        case ChatRoomService::RenameResult::Taken:
-          reply(connection, "! ", "nick " + std::string(command.argument) + " is taken");
-          break;
-        case ChatRoomService::RenameResult::Ok:
-          reply(connection, "* ", "you are now " + member_->nick);
-          if (old != member_->nick) toRoom("* " + old + " is now " + member_->nick);
-          break;
-      }
+    case CommandKind::Nick:
+      rename(connection, command.argument);
       break;
-    }
-    case CommandKind::Join: {
-      if (!isValidName(command.argument)) {
-        reply(connection, "! ", "invalid room name: use 1-32 letters, digits, _ or -");
-        break;
-      }
-      if (command.argument == member_->room) {
-        reply(connection, "! ", "you are already in " + member_->room);
-        break;
-      }
-      toRoom("* " + member_->nick + " left");
-      service_.moveTo(*member_, command.argument);
-      toRoom("* " + member_->nick + " joined");
-      reply(connection, "* ",
-            "you joined " + member_->room + " (" +
-                std::to_string(service_.nicksIn(member_->room).size()) + " members)");
+    case CommandKind::Join:
+      join(connection, command.argument);
       break;
-    }
-    case CommandKind::Rooms: {
-      std::string text = "rooms:";
-      const char* sep = " ";
-      for (const auto& [name, count] : service_.rooms()) {
-        text += sep + name + " (" + std::to_string(count) + ")";
-        sep = ", ";
-      }
-      reply(connection, "* ", text);
+    case CommandKind::Rooms:
+      service_.listRooms(*member_, [this, &connection](const auto& rooms, bool complete) {
+        std::string text = "rooms:";
+        const char* sep = " ";
+        for (const auto& [name, count] : rooms) {
+          text.append(sep).append(name).append(" (").append(std::to_string(count)).append(")");
+          sep = ", ";
+        }
+        reply(connection, "* ", text + incompleteNote(complete));
+      });
       break;
-    }
-    case CommandKind::Who: {
-      std::string text = "in " + member_->room + ":";
-      const char* sep = " ";
-      for (const auto& nick : service_.nicksIn(member_->room)) {
-        text += sep + nick;
-        sep = ", ";
-      }
-      reply(connection, "* ", text);
+    case CommandKind::Who:
+      service_.who(*member_, member_->room,
+                   [this, &connection, room = member_->room](const auto& nicks, bool complete) {
+                     std::string text = "in " + room + ":";
+                     const char* sep = " ";
+                     for (const auto& nick : nicks) {
+                       text.append(sep).append(nick);
+                       sep = ", ";
+                     }
+                     reply(connection, "* ", text + incompleteNote(complete));
+                   });
       break;
-    }
-    case CommandKind::Msg: {
-      Member* target = service_.findByNick(command.target);
-      if (target == nullptr) {
-        reply(connection, "! ", "no such nick: " + std::string(command.target));
-        break;
-      }
-      std::string text = "[private] " + member_->nick + ": ";
-      appendRelayedText(text, command.argument);
-      text.push_back('\n');
-      target->connection->send(std::string_view(text));
-      reply(connection, "* ", "private message sent to " + target->nick);
+    case CommandKind::Msg:
+      service_.sendPrivate(*member_, command.target, command.argument,
+                           [this, &connection, target = std::string(command.target)](bool sent) {
+                             if (sent)
+                               reply(connection, "* ", "private message sent to " + target);
+                             else
+                               reply(connection, "! ", "no such nick: " + target);
+                           });
       break;
-    }
     case CommandKind::Help:
       connection.send(kHelp);
       break;

@@ -33,7 +33,8 @@ class ChatHandler final : public ConnectionHandler {
   // Returns false once the session is over (no more lines are read).
   bool handleLine(Connection& connection, std::string_view line);
   void reply(Connection& connection, std::string_view prefix, std::string_view text);
-  void toRoom(std::string_view text);
+  void rename(Connection& connection, std::string_view nick);
+  void join(Connection& connection, std::string_view room);
   void leaveRoom();
   void endSession(Connection& connection);
 

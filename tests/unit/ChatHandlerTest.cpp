@@ -1,4 +1,5 @@
 #include "chat/ChatHandler.hpp"
+#include "chat/LineChatRenderer.hpp"
 
 #include <gtest/gtest.h>
 #include <uv.h>
@@ -215,9 +216,11 @@ TEST_F(ChatHandlerTest, BroadcastSharesOneBuffer) {
     Endpoint peer_;
   };
   std::vector<Holder> members(50);
-  for (auto& m : members) service.join(m);
-  service.broadcast("lobby", Payload::copyOf("x\n"), nullptr);
+  for (auto& m : members) service.join(m, LineChatRenderer::instance());
+  for (auto& m : members) m.held.clear();  // the join notices
+  service.deliver(RoomEvent{RoomEventKind::Said, "lobby", "guest1", "x", {}}, nullptr);
   ASSERT_EQ(members[0].held.size(), 1u);
+  EXPECT_EQ(members[0].held[0].view(), "guest1: x\n");
   EXPECT_EQ(members[0].held[0].useCount(), 50);
   EXPECT_EQ(members[0].held[0].data(), members[49].held[0].data());
 }

@@ -1,0 +1,33 @@
+// RoomEvent: what happens in a chat room, independent of any wire format.
+//
+// The room service emits events; each protocol front end renders them in its
+// own format (RoomEventRenderer), and the backplane carries them between
+// servers. Fields are views: an event lives only for the call that delivers
+// it. Text is as the member typed it; renderers make it safe for their wire.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace uvreactor::protocols::chat {
+
+enum class RoomEventKind : uint8_t {
+  Said,        // nick said text in room
+  Acted,       // nick did text (/me) in room
+  Joined,      // nick joined room
+  Left,        // nick left room
+  Renamed,     // nick is now text, in room
+  Private,     // nick said text to target, in no room
+  RoomLocal,   // room can no longer reach other servers (link down)
+  RoomShared,  // room reaches other servers again
+};
+
+struct RoomEvent {
+  RoomEventKind kind = RoomEventKind::Said;
+  std::string_view room;
+  std::string_view nick;
+  std::string_view text;
+  std::string_view target;
+};
+
+}  // namespace uvreactor::protocols::chat
