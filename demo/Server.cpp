@@ -22,6 +22,12 @@ Error Server::start() {
       loop_,
       std::initializer_list<int>{SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM},
       [this](int signum) { onSignal(signum); });
+  if (config_.backplane) {
+    protocols::backplane::BackplaneOptions options;
+    options.prefix = config_.backplanePrefix;
+    backplane_ = std::make_unique<protocols::backplane::RedisBackplane>(
+        loop_, chat_, *config_.backplane, options);
+  }
   HandlerFactory factory = config_.protocol == "chat"
                                ? protocols::chat::makeChatFactory(chat_, config_.maxLine)
                                : protocols::echo::makeEchoFactory();
@@ -46,6 +52,18 @@ std::vector<std::string> Server::statsLines() const {
                     " idle_timeouts=" + std::to_string(s.idleTimeouts) +
                     " slow_consumers=" + std::to_string(s.slowConsumers) +
                     " close_timeouts=" + std::to_string(s.closeTimeouts));
+  }
+  if (backplane_) {
+    const auto& b = backplane_->stats();
+    const auto& r = backplane_->linkStats();
+    lines.push_back(
+        "stats backplane " + backplane_->tag() + ": published=" + std::to_string(b.published) +
+        " received=" + std::to_string(b.received) + " own_echoes=" + std::to_string(b.ownEchoes) +
+        " garbage=" + std::to_string(b.garbage) + " unpublished=" + std::to_string(b.unpublished) +
+        " lost_publishes=" + std::to_string(b.lostPublishes) + " servers_lost=" +
+        std::to_string(b.serversLost) + " redis_connects=" + std::to_string(r.connects) +
+        " redis_drops=" + std::to_string(r.drops) +
+        " redis_rejected=" + std::to_string(r.rejected));
   }
   return lines;
 }
@@ -133,7 +151,17 @@ void Server::finish() {
     logLine(LogLevel::Info, line);
     toSupervisor(line);
   }
-  listeners_.clear();  // aborts whatever is left
+  listeners_.clear();  // aborts whatever is left; the members' departures are published
+  if (!backplane_) return release();
+  // Redis answers in order: once it confirms the withdrawal, every
+  // departure before it was published. The deadline bounds the wait.
+  deadline_.emplace(loop_);
+  deadline_->start(1000, 0, [this] { release(); });
+  backplane_->withdraw([this] { loop_.post([this] { release(); }); });
+}
+
+void Server::release() {
+  backplane_.reset();
   deadline_.reset();
   signals_.reset();
 }

@@ -2,6 +2,9 @@
 // listeners (TCP, and UDP on the same port for echo), the chat rooms, the
 // signal handling and the graceful shutdown.
 //
+// With --backplane its rooms span servers through Redis; at shutdown it
+// takes its members and its presence out of Redis before it ends.
+//
 // Alone it prints "listening tcp|udp HOST:PORT" once bound. As worker K of a
 // Supervisor it binds with SO_REUSEPORT the addresses the supervisor
 // resolved, reports "ready" and, when it stops, its counts on the status
@@ -14,6 +17,7 @@
 #include <vector>
 
 #include "ServerConfig.hpp"
+#include "backplane/RedisBackplane.hpp"
 #include "chat/ChatRoomService.hpp"
 #include "echo/EchoHandler.hpp"
 #include "uvreactor/Loop.hpp"
@@ -38,11 +42,15 @@ class Server {
   void announce(const char* kind, const Endpoint& at);
   void onSignal(int signum);
   void finish();
+  void release();
   void toSupervisor(const std::string& line);
 
   Loop& loop_;
   ServerConfig config_;
   protocols::chat::ChatRoomService chat_;
+  // After the rooms, before the listeners: members leaving at teardown
+  // still reach it, and it detaches from the rooms before they go.
+  std::unique_ptr<protocols::backplane::RedisBackplane> backplane_;
   protocols::echo::UdpEchoHandler udpEcho_;
   std::vector<std::unique_ptr<TcpListener>> listeners_;
   std::vector<std::unique_ptr<UdpSocket>> udp_;

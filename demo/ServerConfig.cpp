@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <stdexcept>
 #include <thread>
+
+#include "backplane/RedisBackplane.hpp"
 
 namespace uvreactor::demo {
 namespace {
@@ -75,6 +78,9 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
       cxxopts::value<std::size_t>()->default_value("8388608"))
     ("read-budget", "bytes one connection may read per loop pass before yielding to others (0: no limit)",
       cxxopts::value<std::size_t>()->default_value("65536"))
+    ("backplane", "chat: share the rooms with other servers through Redis, "
+                  "redis://HOST:PORT[/PREFIX] (PREFIX: the key and channel prefix, default uvr)",
+      cxxopts::value<std::string>())
     ("workers", "processes serving the addresses, sharing each port (SO_REUSEPORT), "
                 "supervised and replaced if they die; 'auto': one per core",
       cxxopts::value<std::string>()->default_value("1"))
@@ -129,11 +135,21 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
   }
   conn.readBudgetBytes = boundedCount(args, "read-budget", 0);
   c.workers = parseWorkers(args["workers"].as<std::string>());
-  if (c.protocol == "chat" && c.workers > 1) {
+  if (args.count("backplane")) {
+    if (c.protocol != "chat") throw UsageError{"--backplane needs --protocol chat"};
+    try {
+      auto address = protocols::backplane::parseBackplaneUrl(args["backplane"].as<std::string>());
+      c.backplane = address.redis;
+      c.backplanePrefix = address.prefix;
+    } catch (const std::invalid_argument& e) {
+      throw UsageError{std::string("--backplane: ") + e.what()};
+    }
+  }
+  if (c.protocol == "chat" && c.workers > 1 && !c.backplane) {
     throw UsageError{"--workers " + std::to_string(c.workers) +
                      " with --protocol chat would split every room per worker: members "
                      "served by different workers could not see each other. Run one worker, "
-                     "or share the rooms with --backplane redis://HOST:PORT once it exists"};
+                     "or share the rooms with --backplane redis://HOST:PORT"};
   }
   if (args.count("worker")) {
     std::string value = args["worker"].as<std::string>();

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cxxopts.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,9 @@ struct ServerConfig {
   uint64_t shutdownTimeoutMs = 5000;
   LogLevel logLevel = LogLevel::Warn;
   ListenerOptions listener;
+  // Chat rooms shared through this Redis (--backplane), under this prefix.
+  std::optional<Endpoint> backplane;
+  std::string backplanePrefix;
 };
 
 struct UsageError {

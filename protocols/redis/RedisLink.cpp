@@ -28,7 +28,9 @@ class RedisLink::Session {
   }
 
   void start();
-  bool connected() const { return connection_ != nullptr; }
+  // Connected and answering: a Redis that accepts connections but never
+  // replies (stopped) is not up.
+  bool ready() const { return ready_; }
   bool send(std::string bytes, ReplyCallback done);
   void sendRaw(const std::string& bytes) {
     if (connection_ != nullptr) connection_->send(bytes);
@@ -64,6 +66,7 @@ class RedisLink::Session {
   uint64_t lastSendMs_ = 0;
   unsigned failures_ = 0;
   bool ending_ = false;
+  bool ready_ = false;
   Timer reconnect_;
   Timer tick_;
   std::mt19937_64 random_;
@@ -130,12 +133,20 @@ void RedisLink::Session::opened(Connection& c) {
       c.send(bytes);
     }
   }
+  // The first reply of any kind makes the session ready.
+  std::string ping;
+  encodeCommand(ping, {"PING"});
+  if (subscriber_) {
+    c.send(ping);
+    pingSentAtMs_ = link_.loop_.nowMs();
+  } else {
+    send(std::move(ping), nullptr);
+  }
   auto unsent = std::move(unsent_);
   unsent_.clear();
   unsentBytes_ = 0;
   for (auto& u : unsent) send(std::move(u.bytes), std::move(u.done));
   tick_.start(link_.options_.pingIntervalMs, link_.options_.pingIntervalMs, [this] { onTick(); });
-  link_.sessionChanged();
 }
 
 void RedisLink::Session::data(Connection& c, std::string_view bytes) {
@@ -148,9 +159,17 @@ void RedisLink::Session::data(Connection& c, std::string_view bytes) {
 }
 
 void RedisLink::Session::onReply(RespValue&& reply) {
+  if (!ready_) {
+    ready_ = true;
+    link_.sessionChanged();
+  }
   if (subscriber_) {
-    // Pushes: ["message", channel, payload], ["pong", ""], ["subscribe", ...].
-    if (reply.type != RespValue::Type::Array || reply.elements.empty()) return;
+    // Pushes: ["message", channel, payload], ["pong", ""], ["subscribe", ...];
+    // with no channel subscribed, PING gets a plain +PONG.
+    if (reply.type != RespValue::Type::Array || reply.elements.empty()) {
+      if (reply.str() == "PONG") pingSentAtMs_ = 0;
+      return;
+    }
     std::string_view kind = reply.elements[0].str();
     if (kind == "message" && reply.elements.size() == 3) {
       if (link_.onMessage_) link_.onMessage_(reply.elements[1].str(), reply.elements[2].str());
@@ -169,6 +188,7 @@ void RedisLink::Session::closed(const Error& reason) {
   if (ending_) return;
   bool wasConnected = connection_ != nullptr;
   connection_ = nullptr;
+  ready_ = false;
   tick_.stop();
   if (wasConnected) {
     ++link_.stats_.drops;
@@ -248,6 +268,10 @@ bool RedisLink::command(std::vector<std::string> args, ReplyCallback done) {
   return commands_->send(std::move(bytes), std::move(done));
 }
 
+bool RedisLink::commandEncoded(std::string bytes, ReplyCallback done) {
+  return commands_->send(std::move(bytes), std::move(done));
+}
+
 void RedisLink::subscribe(const std::string& channel) {
   if (++channels_[channel] != 1) return;
   if (!subscriber_) {
@@ -272,7 +296,7 @@ void RedisLink::unsubscribe(const std::string& channel) {
 }
 
 bool RedisLink::up() const {
-  return commands_->connected() && (!subscriber_ || subscriber_->connected());
+  return commands_->ready() && (!subscriber_ || subscriber_->ready());
 }
 
 void RedisLink::sessionChanged() {

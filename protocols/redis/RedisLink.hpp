@@ -62,6 +62,9 @@ class RedisLink {
   // Runs `args` on the command link; `done` (optional) gets the reply, or an
   // error if the link drops first. False (and `done` told) when refused.
   bool command(std::vector<std::string> args, ReplyCallback done = nullptr);
+  // The same for a command already encoded with encodeCommand (a hot path
+  // builds it in place, without a vector of strings).
+  bool commandEncoded(std::string bytes, ReplyCallback done = nullptr);
   // Reference-counted: the channel is subscribed while any holder wants it.
   void subscribe(const std::string& channel);
   void unsubscribe(const std::string& channel);

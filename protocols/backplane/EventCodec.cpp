@@ -1,0 +1,96 @@
+#include "backplane/EventCodec.hpp"
+
+#include <array>
+
+#include "chat/ChatCommand.hpp"
+
+namespace uvreactor::protocols::backplane {
+namespace {
+
+using chat::RoomEventKind;
+
+constexpr std::string_view kMagic = "uvr1";
+
+// Only events one server sends another; the link notices are local.
+constexpr std::array<std::pair<RoomEventKind, std::string_view>, 6> kKinds{{
+    {RoomEventKind::Said, "said"},
+    {RoomEventKind::Acted, "acted"},
+    {RoomEventKind::Joined, "joined"},
+    {RoomEventKind::Left, "left"},
+    {RoomEventKind::Renamed, "renamed"},
+    {RoomEventKind::Private, "private"},
+}};
+
+std::string_view kindName(RoomEventKind kind) {
+  for (const auto& [k, name] : kKinds) {
+    if (k == kind) return name;
+  }
+  return {};
+}
+
+std::optional<RoomEventKind> kindNamed(std::string_view name) {
+  for (const auto& [k, n] : kKinds) {
+    if (n == name) return k;
+  }
+  return std::nullopt;
+}
+
+// The next tab-terminated field, or nullopt when there is no tab left.
+std::optional<std::string_view> field(std::string_view& rest) {
+  std::size_t tab = rest.find('\t');
+  if (tab == std::string_view::npos) return std::nullopt;
+  std::string_view out = rest.substr(0, tab);
+  rest.remove_prefix(tab + 1);
+  return out;
+}
+
+bool validFor(const chat::RoomEvent& e) {
+  bool isPrivate = e.kind == RoomEventKind::Private;
+  if (!chat::isValidName(e.nick)) return false;
+  if (isPrivate ? !e.room.empty() || !chat::isValidName(e.target)
+                : !chat::isValidName(e.room) || !e.target.empty())
+    return false;
+  if (e.kind == RoomEventKind::Renamed) return chat::isValidName(e.text);
+  if (e.kind == RoomEventKind::Joined) return e.text.empty();
+  return e.text.size() <= kMaxEventText;
+}
+
+}  // namespace
+
+bool isValidServerTag(std::string_view tag) {
+  if (tag.empty() || tag.size() > 8) return false;
+  for (char c : tag) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return false;
+  }
+  return true;
+}
+
+void encodeEvent(std::string& out, std::string_view server, const chat::RoomEvent& e) {
+  out.reserve(out.size() + 32 + server.size() + e.room.size() + e.nick.size() + e.target.size() +
+              e.text.size());
+  out.append(kMagic).push_back('\t');
+  out.append(server).push_back('\t');
+  out.append(kindName(e.kind)).push_back('\t');
+  out.append(e.room).push_back('\t');
+  out.append(e.nick).push_back('\t');
+  out.append(e.target).push_back('\t');
+  out.append(e.text);
+}
+
+std::optional<DecodedEvent> decodeEvent(std::string_view message) {
+  std::string_view rest = message;
+  auto magic = field(rest);
+  auto server = field(rest);
+  auto kind = field(rest);
+  auto room = field(rest);
+  auto nick = field(rest);
+  auto target = field(rest);
+  if (!target || *magic != kMagic || !isValidServerTag(*server)) return std::nullopt;
+  auto k = kindNamed(*kind);
+  if (!k) return std::nullopt;
+  DecodedEvent out{*server, chat::RoomEvent{*k, *room, *nick, rest, *target}};
+  if (!validFor(out.event)) return std::nullopt;
+  return out;
+}
+
+}  // namespace uvreactor::protocols::backplane
