@@ -31,6 +31,7 @@ void ChatHandler::onOpen(Connection& connection) {
   reply(connection, "* ",
         "welcome to uvreactor chat, you are " + member_->nick + " in room " + member_->room +
             "; type /help for commands");
+  service_.tellIfLocal(*member_);
 }
 
 void ChatHandler::onData(Connection& connection, std::string_view bytes) {

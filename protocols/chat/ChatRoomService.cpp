@@ -54,9 +54,15 @@ Member& ChatRoomService::join(Connection& connection, const RoomEventRenderer& r
   Member& member = *owned;
   byId_.emplace(member.id, &member);
   byNick_.emplace(std::move(nick), std::move(owned));
-  enterRoom(member);
+  enterRoom(member, /*tellIfLocal=*/false);
   if (backplane_ != nullptr) claimGuestNick(member);
   return member;
+}
+
+void ChatRoomService::tellIfLocal(Member& member) {
+  if (backplane_ == nullptr || shared_) return;
+  RoomEvent local{RoomEventKind::RoomLocal, member.room, {}, {}, {}};
+  member.connection->send(member.renderer->render(local));
 }
 
 void ChatRoomService::leave(Member& member, std::string_view reason) {
@@ -84,12 +90,12 @@ void ChatRoomService::moveTo(Member& member, std::string_view room) {
   deliver(left, &member);
   if (shared_) backplane_->publish(left);
   member.room = std::string(room);
-  enterRoom(member);
+  enterRoom(member, /*tellIfLocal=*/true);
 }
 
 // Seats the member, opens the room on the backplane if it is new here, and
 // tells the room (and the member, if the room cannot reach other servers).
-void ChatRoomService::enterRoom(Member& member) {
+void ChatRoomService::enterRoom(Member& member, bool tellIfLocal) {
   auto [it, created] = rooms_.try_emplace(member.room);
   it->second.push_back(Seat{&member, member.connection, member.renderer});
   RoomEvent joined{RoomEventKind::Joined, member.room, member.nick, {}, {}};
@@ -99,9 +105,8 @@ void ChatRoomService::enterRoom(Member& member) {
   backplane_->memberAt(member.nick, member.room);
   if (shared_) {
     backplane_->publish(joined);
-  } else {
-    RoomEvent local{RoomEventKind::RoomLocal, member.room, {}, {}, {}};
-    member.connection->send(member.renderer->render(local));
+  } else if (tellIfLocal) {
+    this->tellIfLocal(member);
   }
 }
 

@@ -49,8 +49,10 @@ class ChatRoomService {
   void attach(RoomBackplane* backplane, std::string_view serverTag);
 
   // Registers a new member with a fresh guest nick in the lobby and tells
-  // the lobby.
+  // the lobby. The front end greets the member, then calls tellIfLocal.
   Member& join(Connection& connection, const RoomEventRenderer& renderer);
+  // Tells the member its room is local-only, if it is (the link is down).
+  void tellIfLocal(Member& member);
   // Tells the room (with an optional reason) and forgets the member.
   void leave(Member& member, std::string_view reason = {});
   // Said or Acted, to everyone else in the member's room.
@@ -98,7 +100,7 @@ class ChatRoomService {
     const RoomEventRenderer* renderer;
   };
   std::string guestNick();
-  void enterRoom(Member& member);
+  void enterRoom(Member& member, bool tellIfLocal);
   void removeFromRoom(Member& member);
   void applyRename(Member& member, const std::string& nick);
   void claimGuestNick(Member& member);

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <thread>
 
+#include "support/ServerProcess.hpp"
 #include "support/SocketClient.hpp"
 
 namespace uvreactor::test {
@@ -78,6 +79,14 @@ void RedisServer::kill() {
   ::kill(pid_, SIGKILL);
   ::waitpid(pid_, nullptr, 0);
   pid_ = -1;
+}
+
+std::string RedisServer::cli(const std::vector<std::string>& args) const {
+  std::vector<std::string> argv{"/usr/bin/redis-cli", "-p", std::to_string(port_)};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::string out = runProgram(argv, "", std::chrono::seconds(5)).out;
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
 }
 
 bool RedisServer::restart() {

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 #include "uvreactor/Endpoint.hpp"
 
@@ -23,6 +24,10 @@ class RedisServer {
   bool available() const { return pid_ > 0; }
   const std::string& why() const { return why_; }
   Endpoint endpoint() const;
+
+  // Runs redis-cli against this server; its output, trimmed.
+  std::string cli(const std::vector<std::string>& args) const;
+  int port() const { return port_; }
 
   void kill();     // SIGKILL, then reaped
   bool restart();  // on the same port, with no data
