@@ -3,21 +3,40 @@
 # and every client must receive exactly the other clients' lines, each
 # sender's in order (and none of its own). Loopback only, bounded in time;
 # exits non-zero on any loss, duplicate or reordering.
-# Usage: scripts/stress-chat.sh [N=200] [M=20]
+# Cross-server mode (SERVERS=K, K > 1): a redis-server of its own on a free
+# loopback port and K servers sharing the room through it (--backplane);
+# the clients are spread over the servers, and the same check holds.
+# Usage: [SERVERS=K] scripts/stress-chat.sh [N=200] [M=20]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-200}; M=${2:-20}
 SERVER=${SERVER:-build/bin/uvreactor-server}
+SERVERS=${SERVERS:-1}
 DEADLINE=${DEADLINE:-120}
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 dir=$(mktemp -d)
-trap 'kill $pid 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$dir"' EXIT
-"$SERVER" --protocol chat --listen 127.0.0.1:0 --max-connections $((N + 100)) \
-  >"$dir/announce" 2>"$dir/err" &
-pid=$!
-for _ in $(seq 100); do grep -q "listening tcp" "$dir/announce" && break; sleep 0.05; done
-port=$(sed -n 's/^listening tcp 127.0.0.1:\([0-9]*\)$/\1/p' "$dir/announce")
-[ -n "$port" ] || { echo "stress-chat: server did not start"; cat "$dir/err"; exit 1; }
+pids=()
+redis_pid=
+trap 'kill "${pids[@]}" $redis_pid 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$dir"' EXIT
+backplane=()
+if [ "$SERVERS" -gt 1 ]; then
+  command -v redis-server >/dev/null || { echo "stress-chat: SERVERS=$SERVERS needs redis-server (scripts/setup.sh installs it)"; exit 1; }
+  rport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --loglevel warning >"$dir/redis.log" 2>&1 &
+  redis_pid=$!
+  for _ in $(seq 100); do redis-cli -p "$rport" PING 2>/dev/null | grep -q PONG && break; sleep 0.05; done
+  backplane=(--backplane "redis://127.0.0.1:$rport/stress")
+fi
+ports=()
+for s in $(seq "$SERVERS"); do
+  "$SERVER" --protocol chat --listen 127.0.0.1:0 --max-connections $((N + 100)) "${backplane[@]}" \
+    >"$dir/announce.$s" 2>"$dir/err.$s" &
+  pids+=($!)
+  for _ in $(seq 100); do grep -q "listening tcp" "$dir/announce.$s" && break; sleep 0.05; done
+  port=$(sed -n 's/^listening tcp 127.0.0.1:\([0-9]*\)$/\1/p' "$dir/announce.$s")
+  [ -n "$port" ] || { echo "stress-chat: server $s did not start"; cat "$dir/err.$s"; exit 1; }
+  ports+=("$port")
+done
 expected=$(( (N - 1) * M ))
 KEEP=${KEEP:-}
 start=$(date +%s%N)
@@ -36,7 +55,8 @@ client() {
   echo "/quit"
 }
 for i in $(seq "$N"); do
-  client "$i" | timeout $((DEADLINE + 10)) nc 127.0.0.1 "$port" >"$dir/out.$i" 2>/dev/null &
+  client "$i" | timeout $((DEADLINE + 10)) nc 127.0.0.1 "${ports[$(( i % SERVERS ))]}" \
+    >"$dir/out.$i" 2>/dev/null &
 done
 # Everyone has joined and taken its nick (so every line is attributed and
 # everyone sees everyone's lines) before anyone talks.
@@ -45,6 +65,13 @@ for _ in $(seq $((DEADLINE * 5))); do
   [ "$joined" -ge "$N" ] && break
   sleep 0.2
 done
+# Across servers: every server has subscribed to the room.
+if [ -n "$redis_pid" ]; then
+  for _ in $(seq 100); do
+    [ "$(redis-cli -p "$rport" PUBSUB NUMSUB stress:room:lobby | tail -1)" = "$SERVERS" ] && break
+    sleep 0.1
+  done
+fi
 release 3
 # Counts chat lines as they arrive, reading each file's new bytes only.
 python3 - "$dir" "$N" $((expected * N)) "$DEADLINE" <<'PY'
@@ -62,7 +89,9 @@ while total < want and time.time() < deadline:
     time.sleep(0.2)
 PY
 release 4
-for p in $(jobs -p); do [ "$p" = "$pid" ] || wait "$p"; done
+for p in $(jobs -p); do
+  case " ${pids[*]} $redis_pid " in *" $p "*) ;; *) wait "$p" ;; esac
+done
 result=$(python3 - "$dir" "$N" "$M" <<'PY'
 import re, sys
 d, n, m = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -87,7 +116,13 @@ PY
 )
 elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
 # Peak server memory: broadcasts share one buffer per line, so it stays small.
-peak=$(awk '/^VmHWM/{print $2}' /proc/$pid/status 2>/dev/null)
-kill -TERM $pid; wait $pid; code=$?
-echo "stress-chat: clients=$N lines_each=$M expected_per_client=$expected clients_failed=$result server_exit=$code server_peak_rss_kib=${peak:-?} elapsed_ms=$elapsed"
+peak=0
+code=0
+for pid in "${pids[@]}"; do
+  p=$(awk '/^VmHWM/{print $2}' /proc/$pid/status 2>/dev/null)
+  [ "${p:-0}" -gt "$peak" ] && peak=$p
+  kill -TERM "$pid"; wait "$pid" || code=$?
+done
+pids=()
+echo "stress-chat: servers=$SERVERS clients=$N lines_each=$M expected_per_client=$expected clients_failed=$result server_exit=$code server_peak_rss_kib=$peak elapsed_ms=$elapsed"
 [ "$result" = "0" ] && [ $code -eq 0 ]

@@ -43,6 +43,9 @@ FROM_BUILD=build-release scripts/examples.sh
 echo "== workers: queued connections of an exiting worker (own network namespace)"
 scripts/workers-migrate.sh build/bin/uvreactor-server
 
+echo "== chat across hosts: Redis and two servers in network namespaces, a partition"
+scripts/backplane-netns.sh build/bin/uvreactor-server
+
 echo "== netcat smoke test"
 scripts/smoke-nc.sh build/bin/uvreactor-server
 for s in scripts/stress-*.sh; do
@@ -50,6 +53,8 @@ for s in scripts/stress-*.sh; do
   echo "== $s"
   "$s"
 done
+echo "== scripts/stress-chat.sh across 3 servers sharing the room through Redis"
+SERVERS=3 scripts/stress-chat.sh
 echo "== fuzzing (bounded)"
 FUZZ_SECONDS=${FUZZ_SECONDS:-15} scripts/fuzz.sh
 echo "== all tests passed"

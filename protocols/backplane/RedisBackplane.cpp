@@ -15,6 +15,8 @@ using chat::RoomEventKind;
 using redis::encodeCommand;
 using redis::RespValue;
 
+constexpr uint64_t kRememberLostMs = 10 * 60 * 1000;
+
 std::string randomTag() {
   static constexpr char kDigits[] = "abcdefghijklmnopqrstuvwxyz0123456789";
   std::random_device device;
@@ -237,7 +239,8 @@ void RedisBackplane::heartbeat() {
 
 // A server we knew that is no longer live: its members leave every room
 // here. Not in the first heartbeats after our own reconnect, when a Redis
-// restarted empty has not yet heard from the others again.
+// restarted empty has not yet heard from the others again. A server given
+// up for lost that is back (a healed partition): its members join again.
 void RedisBackplane::checkServers(const Servers& now) {
   bool settled = loop_.nowMs() - upSinceMs_ >= 2 * options_.heartbeatMs;
   for (auto it = known_.begin(); it != known_.end();) {
@@ -251,9 +254,23 @@ void RedisBackplane::checkServers(const Servers& now) {
     for (const auto& [nick, room] : it->second.members) {
       rooms_.deliverRemote(RoomEvent{RoomEventKind::Left, room, nick, "server lost", {}});
     }
+    lost_[it->first] = loop_.nowMs();
     it = known_.erase(it);
   }
-  for (const auto& [tag, server] : now) known_[tag] = server;
+  // A lost server is remembered for a while, not forever (each restart of a
+  // server is a new tag).
+  for (auto it = lost_.begin(); it != lost_.end();) {
+    it = loop_.nowMs() - it->second > kRememberLostMs ? lost_.erase(it) : std::next(it);
+  }
+  for (const auto& [tag, server] : now) {
+    if (lost_.erase(tag) != 0) {
+      logLine(LogLevel::Info, "backplane: server " + tag + " is back");
+      for (const auto& [nick, room] : server.members) {
+        rooms_.deliverRemote(RoomEvent{RoomEventKind::Joined, room, nick, {}, {}});
+      }
+    }
+    known_[tag] = server;
+  }
 }
 
 BackplaneAddress parseBackplaneUrl(std::string_view url) {

@@ -102,7 +102,8 @@ class RedisBackplane final : public chat::RoomBackplane {
   Timer heartbeat_;
   bool up_ = false;
   uint64_t upSinceMs_ = 0;
-  Servers known_;  // other servers and their members, as of the last poll
+  Servers known_;                         // other servers and their members, as of the last poll
+  std::map<std::string, uint64_t> lost_;  // servers whose members we announced gone: when
   BackplaneStats stats_;
   std::string scratch_;
 };
