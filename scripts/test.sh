@@ -56,5 +56,5 @@ done
 echo "== scripts/stress-chat.sh across 3 servers sharing the room through Redis"
 SERVERS=3 scripts/stress-chat.sh
 echo "== fuzzing (bounded)"
-FUZZ_SECONDS=${FUZZ_SECONDS:-15} scripts/fuzz.sh
+FUZZ_SECONDS=${FUZZ_SECONDS:-12} scripts/fuzz.sh
 echo "== all tests passed"

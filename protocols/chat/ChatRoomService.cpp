@@ -35,7 +35,8 @@ class RenderedOnce {
 
 void ChatRoomService::attach(RoomBackplane* backplane, std::string_view serverTag) {
   backplane_ = backplane;
-  guestSuffix_ = backplane != nullptr ? "-" + std::string(serverTag) : std::string();
+  guestSuffix_.clear();
+  if (backplane != nullptr) guestSuffix_.append("-").append(serverTag);
   shared_ = backplane != nullptr && backplane->shared();
 }
 

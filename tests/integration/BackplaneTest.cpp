@@ -9,6 +9,7 @@
 #include <memory>
 #include <regex>
 #include <thread>
+#include <utility>
 
 #include "support/ChatClient.hpp"
 #include "support/RedisServer.hpp"
@@ -62,6 +63,19 @@ class Backplane : public ::testing::Test {
     ADD_FAILURE() << servers << " servers never all subscribed to " << room;
   }
 
+  // Two servers; alice on the first, bob on the second, both in the lobby
+  // and heard by each other.
+  std::pair<std::unique_ptr<ChatClient>, std::unique_ptr<ChatClient>> aliceAndBob() {
+    startServer();
+    startServer();
+    auto alice = connect(0);
+    EXPECT_TRUE(alice->rename("alice"));
+    auto bob = connect(1);
+    EXPECT_TRUE(bob->rename("bob"));
+    waitSubscribed("lobby", 2);
+    return {std::move(alice), std::move(bob)};
+  }
+
   RedisServer redis_;
   std::vector<std::unique_ptr<ServerProcess>> servers_;
 };
@@ -106,13 +120,7 @@ TEST_F(Backplane, ThreeServersDeliverEveryLineExactlyOnceInEachSendersOrder) {
 }
 
 TEST_F(Backplane, JoinLeaveNickClashPrivateWhoAndRoomsSpanTwoServers) {
-  startServer();
-  startServer();
-  auto alice = connect(0);
-  ASSERT_TRUE(alice->rename("alice"));
-  auto bob = connect(1);
-  ASSERT_TRUE(bob->rename("bob"));
-  waitSubscribed("lobby", 2);
+  auto [alice, bob] = aliceAndBob();
   EXPECT_FALSE(bob->rename("alice")) << "a nick held on another server is taken";
   EXPECT_EQ(bob->count("! nick alice is taken"), 1u);
 
@@ -145,13 +153,8 @@ TEST_F(Backplane, JoinLeaveNickClashPrivateWhoAndRoomsSpanTwoServers) {
 }
 
 TEST_F(Backplane, AKilledServersMembersLeaveAndItsNicksFreeUp) {
-  startServer();
-  ServerProcess& doomed = startServer();
-  auto alice = connect(0);
-  ASSERT_TRUE(alice->rename("alice"));
-  auto bob = connect(1);
-  ASSERT_TRUE(bob->rename("bob"));
-  waitSubscribed("lobby", 2);
+  auto [alice, bob] = aliceAndBob();
+  ServerProcess& doomed = *servers_[1];
   auto start = std::chrono::steady_clock::now();
   doomed.signal(SIGKILL);
   doomed.wait();
@@ -164,16 +167,16 @@ TEST_F(Backplane, AKilledServersMembersLeaveAndItsNicksFreeUp) {
 }
 
 TEST_F(Backplane, RedisKilledAndRestartedEmptyRoomsGoLocalThenSharedAgain) {
-  startServer();
-  startServer();
-  auto alice = connect(0);
-  ASSERT_TRUE(alice->rename("alice"));
+  auto [alice, bob] = aliceAndBob();
   auto carol = connect(0);
   ASSERT_TRUE(carol->rename("carol"));
-  auto bob = connect(1);
-  ASSERT_TRUE(bob->rename("bob"));
-  waitSubscribed("lobby", 2);
 
+  // A member who joined before its server's link first came up was told
+  // then; count from here.
+  for (auto* c : {alice.get(), bob.get(), carol.get()}) {
+    c->drain(100ms);
+    c->seen.clear();
+  }
   redis_.kill();
   const std::string local =
       "* room lobby is local-only: the link to other servers is down; members elsewhere do not "
@@ -202,13 +205,7 @@ TEST_F(Backplane, RedisKilledAndRestartedEmptyRoomsGoLocalThenSharedAgain) {
 }
 
 TEST_F(Backplane, AStoppedRedisIsDetectedAndChatResumesWhenItContinues) {
-  startServer();
-  startServer();
-  auto alice = connect(0);
-  ASSERT_TRUE(alice->rename("alice"));
-  auto bob = connect(1);
-  ASSERT_TRUE(bob->rename("bob"));
-  waitSubscribed("lobby", 2);
+  auto [alice, bob] = aliceAndBob();
   redis_.pause();
   // Past the reply timeout of both servers (3 s, checked each second).
   for (auto* c : {alice.get(), bob.get()}) {
@@ -271,4 +268,37 @@ TEST_F(Backplane, WorkersShareTheirRooms) {
   clients[0]->say("to everyone");
   for (std::size_t i = 1; i < clients.size(); ++i)
     EXPECT_TRUE(clients[i]->waitFor(clients[0]->nick + ": to everyone")) << i;
+}
+
+TEST_F(Backplane, ANickTakenOnBothSidesOfAnOutageEndsWithOneServer) {
+  startServer();
+  startServer();
+  auto alice = connect(0);
+  auto bob = connect(1);
+  waitSubscribed("lobby", 2);
+  redis_.kill();
+  for (auto* c : {alice.get(), bob.get()}) {
+    EXPECT_TRUE(c->waitFor(
+        [](const std::string& l) { return startsWith(l, "* room lobby is local-only"); }, 10s));
+  }
+  ASSERT_TRUE(alice->rename("zed")) << "granted locally while Redis is down";
+  ASSERT_TRUE(bob->rename("zed")) << "granted locally while Redis is down";
+  ASSERT_TRUE(redis_.restart());
+  // Each server re-asserts its nicks; the second to claim zed loses it: its
+  // member is renamed to a guest, and the room hears of it.
+  for (auto* c : {alice.get(), bob.get()}) {
+    EXPECT_TRUE(c->waitFor("* room lobby is shared with other servers again", 15s));
+    EXPECT_TRUE(
+        c->waitFor([](const std::string& l) { return startsWith(l, "* zed is now guest"); }, 5s));
+  }
+  waitSubscribed("lobby", 2);
+  alice->say("/who");
+  auto who = alice->waitFor([](const std::string& l) { return startsWith(l, "* in lobby: "); });
+  ASSERT_TRUE(who);
+  std::regex oneZed(R"(\* in lobby: (guest[0-9]+-[a-z0-9]+, zed|zed, guest[0-9]+-[a-z0-9]+))");
+  EXPECT_TRUE(std::regex_match(*who, oneZed)) << *who;
+  std::string owner = redis_.cli({"GET", "t:nick:zed"});
+  EXPECT_FALSE(owner.empty());
+  auto carol = connect(0);
+  EXPECT_FALSE(carol->rename("zed"));
 }

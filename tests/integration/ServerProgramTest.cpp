@@ -30,26 +30,34 @@ TEST(ServerProgram, AnnouncesRealPortsForEachListenerAndStopsCleanlyOnSignals) {
 }
 
 TEST(ServerProgram, UsageErrorsExitTwoWithMessageAndUsage) {
-  for (auto args :
-       std::vector<std::vector<std::string>>{{"--bogus"},
-                                             {"--protocol", "smtp"},
-                                             {"--listen", "1.2.3:80"},
-                                             {"--max-line", "0"},
-                                             {"--max-line", "18446744073709551615"},
-                                             {"--shutdown-timeout", "1e17"},
-                                             {"--shutdown-timeout", "nan"},
-                                             {"--idle-timeout", "0.0001"},
-                                             {"--idle-timeout", "-1"},
-                                             {"--max-queued", "0"},
-                                             {"--listen", "127.0.0.1:9", "--listen", "127.0.0.1:9"},
-                                             {"--no-udp=maybe"},
-                                             {"--low-water", "10", "--high-water", "5"}}) {
+  for (auto args : std::vector<std::vector<std::string>>{
+           {"--bogus"},
+           {"--protocol", "smtp"},
+           {"--listen", "1.2.3:80"},
+           {"--max-line", "0"},
+           {"--max-line", "18446744073709551615"},
+           {"--shutdown-timeout", "1e17"},
+           {"--shutdown-timeout", "nan"},
+           {"--idle-timeout", "0.0001"},
+           {"--idle-timeout", "-1"},
+           {"--max-queued", "0"},
+           {"--listen", "127.0.0.1:9", "--listen", "127.0.0.1:9"},
+           {"--no-udp=maybe"},
+           {"--low-water", "10", "--high-water", "5"},
+           {"--backplane", "redis://127.0.0.1:6379"},
+           {"--protocol", "chat", "--backplane", "http://127.0.0.1:6379"},
+           {"--protocol", "chat", "--backplane", "redis://nohost"},
+           {"--protocol", "chat", "--backplane", "redis://127.0.0.1:6379/bad prefix"},
+           {"--protocol", "chat", "--backplane", "redis://127.0.0.1:6379/"}}) {
     std::vector<std::string> argv{UVR_SERVER_BIN};
     argv.insert(argv.end(), args.begin(), args.end());
     auto r = runProgram(argv);
     EXPECT_EQ(r.exitCode, 2) << args[0];
     EXPECT_NE(r.err.find("uvreactor-server: "), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("Usage:"), std::string::npos) << "usage shown for " << args[0];
+    if (args.size() > 1 && args[args.size() - 2] == "--backplane") {
+      EXPECT_NE(r.err.find("--backplane"), std::string::npos) << r.err;
+    }
   }
   auto help = runProgram({UVR_SERVER_BIN, "--help"});
   EXPECT_EQ(help.exitCode, 0);
