@@ -28,11 +28,17 @@ Error Server::start() {
     backplane_ = std::make_unique<protocols::backplane::RedisBackplane>(
         loop_, chat_, *config_.backplane, options);
   }
+  if (config_.protocol == "irc" || !config_.ircListen.empty())
+    irc_ = std::make_unique<protocols::irc::IrcFrontEnd>(loop_, chat_, config_.irc);
   HandlerFactory factory = config_.protocol == "chat"
                                ? protocols::chat::makeChatFactory(chat_, config_.maxLine)
-                               : protocols::echo::makeEchoFactory();
+                           : config_.protocol == "irc" ? irc_->factory()
+                                                       : protocols::echo::makeEchoFactory();
   for (const Endpoint& at : config_.listen) {
-    if (Error e = listenOn(at, factory)) return e;
+    if (Error e = listenOn(at, factory, config_.udp)) return e;
+  }
+  for (const Endpoint& at : config_.ircListen) {
+    if (Error e = listenOn(at, irc_->factory(), false)) return e;
   }
   std::fflush(stdout);
   toSupervisor("ready");
@@ -70,14 +76,14 @@ std::vector<std::string> Server::statsLines() const {
 
 // TCP, and UDP on the same port. With port 0 the kernel picks a port free
 // for TCP, which another program may hold for UDP: then try another.
-Error Server::listenOn(const Endpoint& at, const HandlerFactory& factory) {
+Error Server::listenOn(const Endpoint& at, const HandlerFactory& factory, bool udp) {
   constexpr int kPortZeroTries = 32;
   for (int attempt = 0;; ++attempt) {
     auto listener = TcpListener::listen(loop_, at, factory, config_.listener);
     if (!listener) return listener.error();
     Endpoint bound = (*listener)->localEndpoint();
-    std::unique_ptr<UdpSocket> udp;
-    if (config_.udp) {
+    std::unique_ptr<UdpSocket> udpSocket;
+    if (udp) {
       UdpOptions udpOptions;
       udpOptions.reusePort = config_.listener.reusePort;
       auto socket = UdpSocket::bind(loop_, bound, udpEcho_, udpOptions);
@@ -85,12 +91,12 @@ Error Server::listenOn(const Endpoint& at, const HandlerFactory& factory) {
         if (at.port() == 0 && attempt + 1 < kPortZeroTries) continue;
         return socket.error();
       }
-      udp = std::move(*socket);
+      udpSocket = std::move(*socket);
     }
     announce("tcp", bound);
-    if (udp) announce("udp", udp->localEndpoint());
+    if (udpSocket) announce("udp", udpSocket->localEndpoint());
     listeners_.push_back(std::move(*listener));
-    if (udp) udp_.push_back(std::move(udp));
+    if (udpSocket) udp_.push_back(std::move(udpSocket));
     return {};
   }
 }
@@ -161,6 +167,7 @@ void Server::finish() {
 }
 
 void Server::release() {
+  irc_.reset();  // its ping timer would keep the loop running
   backplane_.reset();
   deadline_.reset();
   signals_.reset();

@@ -20,6 +20,7 @@
 #include "backplane/RedisBackplane.hpp"
 #include "chat/ChatRoomService.hpp"
 #include "echo/EchoHandler.hpp"
+#include "irc/IrcFrontEnd.hpp"
 #include "uvreactor/Loop.hpp"
 #include "uvreactor/SignalWatch.hpp"
 #include "uvreactor/TcpListener.hpp"
@@ -38,7 +39,7 @@ class Server {
   std::vector<std::string> statsLines() const;
 
  private:
-  Error listenOn(const Endpoint& at, const HandlerFactory& factory);
+  Error listenOn(const Endpoint& at, const HandlerFactory& factory, bool udp);
   void announce(const char* kind, const Endpoint& at);
   void onSignal(int signum);
   void finish();
@@ -51,6 +52,9 @@ class Server {
   // After the rooms, before the listeners: members leaving at teardown
   // still reach it, and it detaches from the rooms before they go.
   std::unique_ptr<protocols::backplane::RedisBackplane> backplane_;
+  // IRC clients in the same rooms (--protocol irc, --irc-listen); before the
+  // listeners, whose sessions unregister from it.
+  std::unique_ptr<protocols::irc::IrcFrontEnd> irc_;
   protocols::echo::UdpEchoHandler udpEcho_;
   std::vector<std::unique_ptr<TcpListener>> listeners_;
   std::vector<std::unique_ptr<UdpSocket>> udp_;

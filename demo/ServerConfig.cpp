@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <stdexcept>
 #include <thread>
+#include <tuple>
 
 #include "backplane/RedisBackplane.hpp"
 
@@ -55,9 +56,9 @@ unsigned parseWorkers(const std::string& text) {
 ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
   // clang-format off
   options.add_options()
-    ("p,protocol", "echo or chat", cxxopts::value<std::string>()->default_value("echo"))
+    ("p,protocol", "echo, chat or irc", cxxopts::value<std::string>()->default_value("echo"))
     ("l,listen", "HOST:PORT or [V6]:PORT to serve on; repeatable; port 0 picks a free port",
-      cxxopts::value<std::vector<std::string>>()->default_value("127.0.0.1:9006"))
+      cxxopts::value<std::vector<std::string>>())
     ("no-udp", "echo: do not serve UDP on the same ports",
       cxxopts::value<bool>()->default_value("false")->implicit_value("true"))
     ("max-connections", "accept at most N connections at once; more are closed at once (0: no limit)",
@@ -78,6 +79,19 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
       cxxopts::value<std::size_t>()->default_value("8388608"))
     ("read-budget", "bytes one connection may read per loop pass before yielding to others (0: no limit)",
       cxxopts::value<std::size_t>()->default_value("65536"))
+    ("irc-listen", "chat: also serve IRC clients on HOST:PORT, in the same rooms (#lobby is "
+                   "the room lobby); repeatable",
+      cxxopts::value<std::vector<std::string>>())
+    ("irc-server-name", "irc: the server's name in replies", cxxopts::value<std::string>()->default_value("uvreactor"))
+    ("irc-password", "irc: the password clients must give with PASS", cxxopts::value<std::string>())
+    ("irc-oper", "irc: NAME:PASSWORD for OPER", cxxopts::value<std::string>())
+    ("irc-ping-interval", "irc: seconds of silence before the server sends PING",
+      cxxopts::value<double>()->default_value("120"))
+    ("irc-ping-timeout", "irc: seconds to answer a PING before being dropped",
+      cxxopts::value<double>()->default_value("60"))
+    ("irc-flood", "irc: lines per second a client may send after a burst of 30 before being "
+                  "dropped for flooding (0: no limit)",
+      cxxopts::value<std::size_t>()->default_value("10"))
     ("backplane", "chat: share the rooms with other servers through Redis, "
                   "redis://HOST:PORT[/PREFIX] (PREFIX: the key and channel prefix, default uvr)",
       cxxopts::value<std::string>())
@@ -101,19 +115,48 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
   ServerConfig c;
   if (args.count("help")) return c;
   c.protocol = args["protocol"].as<std::string>();
-  if (c.protocol != "echo" && c.protocol != "chat") {
-    throw UsageError{"--protocol must be echo or chat, not '" + c.protocol + "'"};
+  if (c.protocol != "echo" && c.protocol != "chat" && c.protocol != "irc") {
+    throw UsageError{"--protocol must be echo, chat or irc, not '" + c.protocol + "'"};
   }
-  for (const auto& text : args["listen"].as<std::vector<std::string>>()) {
-    auto endpoint = Endpoint::parse(text);
-    if (!endpoint) throw UsageError{endpoint.error().message()};
-    for (const Endpoint& seen : c.listen) {
-      if (endpoint->port() != 0 && seen.toString() == endpoint->toString()) {
-        throw UsageError{"--listen " + text + " is given twice"};
+  std::vector<std::string> listen =
+      args.count("listen")
+          ? args["listen"].as<std::vector<std::string>>()
+          : std::vector<std::string>{c.protocol == "irc" ? "127.0.0.1:6667" : "127.0.0.1:9006"};
+  std::vector<std::string> ircListen = args.count("irc-listen")
+                                           ? args["irc-listen"].as<std::vector<std::string>>()
+                                           : std::vector<std::string>{};
+  for (const auto& [flag, list, into] : {std::tuple{"--listen", &listen, &c.listen},
+                                         std::tuple{"--irc-listen", &ircListen, &c.ircListen}}) {
+    for (const auto& text : *list) {
+      auto endpoint = Endpoint::parse(text);
+      if (!endpoint) throw UsageError{endpoint.error().message()};
+      for (const Endpoint& seen : c.listen) {
+        if (endpoint->port() != 0 && seen.toString() == endpoint->toString()) {
+          throw UsageError{std::string(flag) + " " + text + " is given twice"};
+        }
       }
+      into->push_back(*endpoint);
     }
-    c.listen.push_back(*endpoint);
   }
+  if (!c.ircListen.empty() && c.protocol != "chat")
+    throw UsageError{"--irc-listen needs --protocol chat (with --protocol irc, use --listen)"};
+  c.irc.serverName = args["irc-server-name"].as<std::string>();
+  if (c.irc.serverName.empty() || c.irc.serverName.find_first_of(" :!@,\r\n") != std::string::npos)
+    throw UsageError{"--irc-server-name must be one word without : ! @ or ,"};
+  if (args.count("irc-password")) c.irc.password = args["irc-password"].as<std::string>();
+  if (args.count("irc-oper")) {
+    std::string oper = args["irc-oper"].as<std::string>();
+    std::size_t colon = oper.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == oper.size())
+      throw UsageError{"--irc-oper must be NAME:PASSWORD"};
+    c.irc.operName = oper.substr(0, colon);
+    c.irc.operPassword = oper.substr(colon + 1);
+  }
+  c.irc.pingIntervalMs = secondsToMs(args["irc-ping-interval"].as<double>(), "irc-ping-interval");
+  c.irc.pingTimeoutMs = secondsToMs(args["irc-ping-timeout"].as<double>(), "irc-ping-timeout");
+  if (c.irc.pingIntervalMs == 0 || c.irc.pingTimeoutMs == 0)
+    throw UsageError{"--irc-ping-interval and --irc-ping-timeout must be above 0"};
+  c.irc.floodLinesPerSecond = static_cast<unsigned>(boundedCount(args, "irc-flood", 0, 1000000));
   c.udp = c.protocol == "echo" && !args["no-udp"].as<bool>();
   c.maxLine = boundedCount(args, "max-line", 1, std::size_t{16} << 20);
   auto level = parseLogLevel(args["log-level"].as<std::string>());
@@ -136,7 +179,7 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
   conn.readBudgetBytes = boundedCount(args, "read-budget", 0);
   c.workers = parseWorkers(args["workers"].as<std::string>());
   if (args.count("backplane")) {
-    if (c.protocol != "chat") throw UsageError{"--backplane needs --protocol chat"};
+    if (c.protocol == "echo") throw UsageError{"--backplane needs --protocol chat or irc"};
     try {
       auto address = protocols::backplane::parseBackplaneUrl(args["backplane"].as<std::string>());
       c.backplane = address.redis;
@@ -145,9 +188,12 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
       throw UsageError{std::string("--backplane: ") + e.what()};
     }
   }
-  if (c.protocol == "chat" && c.workers > 1 && !c.backplane) {
-    throw UsageError{"--workers " + std::to_string(c.workers) +
-                     " with --protocol chat would split every room per worker: members "
+  if (c.protocol != "echo" && c.workers > 1 && !c.ircListen.empty())
+    throw UsageError{
+        "--irc-listen is not supported with --workers yet; run --protocol irc workers"};
+  if (c.protocol != "echo" && c.workers > 1 && !c.backplane) {
+    throw UsageError{"--workers " + std::to_string(c.workers) + " with --protocol " + c.protocol +
+                     " would split every room per worker: members "
                      "served by different workers could not see each other. Run one worker, "
                      "or share the rooms with --backplane redis://HOST:PORT"};
   }
@@ -175,6 +221,7 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
   c.listener.maxConnections = boundedCount(args, "max-connections", 0, 100000000);
   c.listener.maxPerAddress = boundedCount(args, "max-connections-per-ip", 0, 100000000);
   if (c.protocol == "chat") c.listener.rejectMessage = "! server full, try again later\n";
+  if (c.protocol == "irc") c.listener.rejectMessage = "ERROR :Server full, try again later\r\n";
   return c;
 }
 

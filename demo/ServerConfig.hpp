@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "irc/IrcFrontEnd.hpp"
 #include "uvreactor/Endpoint.hpp"
 #include "uvreactor/Log.hpp"
 #include "uvreactor/TcpListener.hpp"
@@ -33,6 +34,9 @@ struct ServerConfig {
   ListenerOptions listener;
   // Chat rooms shared through this Redis (--backplane), under this prefix.
   std::optional<Endpoint> backplane;
+  // IRC listeners beside chat's (--irc-listen), and the IRC settings.
+  std::vector<Endpoint> ircListen;
+  protocols::irc::IrcOptions irc;
   std::string backplanePrefix;
 };
 

@@ -46,6 +46,9 @@ scripts/workers-migrate.sh build/bin/uvreactor-server
 echo "== chat across hosts: Redis and two servers in network namespaces, a partition"
 scripts/backplane-netns.sh build/bin/uvreactor-server
 
+echo "== IRC: the irctest suite's core subset (skipped where ../shared/irctest is absent)"
+scripts/irctest.sh ../shared/irctest build/bin/uvreactor-server
+
 echo "== netcat smoke test"
 scripts/smoke-nc.sh build/bin/uvreactor-server
 for s in scripts/stress-*.sh; do

@@ -3,17 +3,17 @@
 //
 // Key layout under PREFIX (see RedisBackplane.hpp): PREFIX:servers (set of
 // server tags), PREFIX:alive:TAG (a server's heartbeat), PREFIX:members:TAG
-// (hash nick -> room), PREFIX:nick:NICK (the tag of the server holding the
-// nick). Every key but the set expires unless its server refreshes it.
-// Keys are built inside the scripts from the prefix, so this layout suits a
-// single Redis, not Redis Cluster.
+// (hash nick -> its rooms, comma-separated), PREFIX:nick:NICK (NICK case-
+// folded; the tag of the server holding the nick). Every key but the set expires unless its server
+// refreshes it. Keys are built inside the scripts from the prefix, so this layout suits a single
+// Redis, not Redis Cluster.
 #pragma once
 
 #include <string_view>
 
 namespace uvreactor::protocols::backplane::scripts {
 
-// ARGV: prefix, tag, ttl ms, member count N, N x (nick, room).
+// ARGV: prefix, tag, ttl ms, member count N, N x (folded nick, nick, rooms).
 // Re-asserts the whole of one server's state (a Redis restarted empty gets
 // it back within one heartbeat) and returns the nicks another server holds.
 constexpr std::string_view kHeartbeat = R"lua(
@@ -24,9 +24,9 @@ redis.call('SADD', prefix .. ':servers', tag)
 redis.call('DEL', members)
 local lost = {}
 for i = 0, n - 1 do
-  local nick, room = ARGV[5 + 2 * i], ARGV[6 + 2 * i]
-  redis.call('HSET', members, nick, room)
-  local key = prefix .. ':nick:' .. nick
+  local folded, nick, rooms = ARGV[5 + 3 * i], ARGV[6 + 3 * i], ARGV[7 + 3 * i]
+  redis.call('HSET', members, nick, rooms)
+  local key = prefix .. ':nick:' .. folded
   local owner = redis.call('GET', key)
   if owner == false or owner == tag then
     redis.call('SET', key, tag, 'PX', ttl)

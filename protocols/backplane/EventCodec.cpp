@@ -2,7 +2,7 @@
 
 #include <array>
 
-#include "chat/ChatCommand.hpp"
+#include "chat/Names.hpp"
 
 namespace uvreactor::protocols::backplane {
 namespace {
@@ -12,13 +12,18 @@ using chat::RoomEventKind;
 constexpr std::string_view kMagic = "uvr1";
 
 // Only events one server sends another; the link notices are local.
-constexpr std::array<std::pair<RoomEventKind, std::string_view>, 6> kKinds{{
+constexpr std::array<std::pair<RoomEventKind, std::string_view>, 11> kKinds{{
+    {RoomEventKind::ModeChanged, "mode"},
     {RoomEventKind::Said, "said"},
     {RoomEventKind::Acted, "acted"},
+    {RoomEventKind::Noticed, "noticed"},
     {RoomEventKind::Joined, "joined"},
     {RoomEventKind::Left, "left"},
+    {RoomEventKind::Quit, "quit"},
     {RoomEventKind::Renamed, "renamed"},
+    {RoomEventKind::TopicSet, "topic"},
     {RoomEventKind::Private, "private"},
+    {RoomEventKind::PrivateNotice, "pnotice"},
 }};
 
 std::string_view kindName(RoomEventKind kind) {
@@ -45,12 +50,15 @@ std::optional<std::string_view> field(std::string_view& rest) {
 }
 
 bool validFor(const chat::RoomEvent& e) {
-  bool isPrivate = e.kind == RoomEventKind::Private;
-  if (!chat::isValidName(e.nick)) return false;
-  if (isPrivate ? !e.room.empty() || !chat::isValidName(e.target)
-                : !chat::isValidName(e.room) || !e.target.empty())
+  bool isPrivate = e.kind == RoomEventKind::Private || e.kind == RoomEventKind::PrivateNotice;
+  if (!chat::isValidNick(e.nick)) return false;
+  bool targetOk = e.kind == RoomEventKind::ModeChanged
+                      ? e.target.empty() || chat::isValidNick(e.target)
+                      : e.target.empty();
+  if (isPrivate ? !e.room.empty() || !chat::isValidNick(e.target)
+                : !chat::isValidRoom(e.room) || !targetOk)
     return false;
-  if (e.kind == RoomEventKind::Renamed) return chat::isValidName(e.text);
+  if (e.kind == RoomEventKind::Renamed) return chat::isValidNick(e.text);
   if (e.kind == RoomEventKind::Joined) return e.text.empty();
   return e.text.size() <= kMaxEventText;
 }
@@ -88,7 +96,7 @@ std::optional<DecodedEvent> decodeEvent(std::string_view message) {
   if (!target || *magic != kMagic || !isValidServerTag(*server)) return std::nullopt;
   auto k = kindNamed(*kind);
   if (!k) return std::nullopt;
-  DecodedEvent out{*server, chat::RoomEvent{*k, *room, *nick, rest, *target}};
+  DecodedEvent out{*server, chat::RoomEvent{*k, *room, *nick, rest, *target, {}}};
   if (!validFor(out.event)) return std::nullopt;
   return out;
 }

@@ -5,6 +5,7 @@
 #include "backplane/BackplaneScripts.hpp"
 #include "backplane/EventCodec.hpp"
 #include "chat/ChatCommand.hpp"
+#include "chat/Names.hpp"
 #include "uvreactor/Log.hpp"
 
 namespace uvreactor::protocols::backplane {
@@ -16,6 +17,18 @@ using redis::encodeCommand;
 using redis::RespValue;
 
 constexpr uint64_t kRememberLostMs = 10 * 60 * 1000;
+
+// A member's rooms travel as one comma-separated field (no room name holds
+// a comma).
+template <class Fn>
+void forEachRoom(std::string_view rooms, Fn&& fn) {
+  while (!rooms.empty()) {
+    std::size_t comma = rooms.find(',');
+    std::string_view room = rooms.substr(0, comma);
+    if (chat::isValidRoom(room)) fn(room);
+    rooms.remove_prefix(comma == std::string_view::npos ? rooms.size() : comma + 1);
+  }
+}
 
 std::string randomTag() {
   static constexpr char kDigits[] = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -86,7 +99,7 @@ void RedisBackplane::publish(const RoomEvent& event) {
   scratch_.clear();
   encodeEvent(scratch_, tag_, event);
   std::string channel = roomChannelPrefix_;
-  channel.append(event.room);
+  channel.append(chat::foldName(event.room));
   std::string bytes;
   encodeCommand(bytes, {"PUBLISH", channel, scratch_});
   ++stats_.published;
@@ -115,15 +128,15 @@ void RedisBackplane::onMessage(std::string_view channel, std::string_view messag
     return;
   }
   ++stats_.received;
-  rooms_.deliverRemote(decoded->event);
+  rooms_.deliverRemote(decoded->event, decoded->server);
 }
 
 void RedisBackplane::roomOpened(std::string_view room) {
-  link_->subscribe(roomChannelPrefix_ + std::string(room));
+  link_->subscribe(roomChannelPrefix_ + chat::foldName(room));
 }
 
 void RedisBackplane::roomClosed(std::string_view room) {
-  link_->unsubscribe(roomChannelPrefix_ + std::string(room));
+  link_->unsubscribe(roomChannelPrefix_ + chat::foldName(room));
 }
 
 void RedisBackplane::memberAt(std::string_view nick, std::string_view room) {
@@ -147,7 +160,7 @@ void RedisBackplane::memberGone(std::string_view nick) {
 void RedisBackplane::claimNick(std::string_view nick, std::function<void(bool)> done) {
   if (!up_) return done(true);  // local for now; the heartbeat claims it later
   std::string bytes;
-  encodeCommand(bytes, {"EVAL", scripts::kClaim, "1", key("nick", nick), tag_,
+  encodeCommand(bytes, {"EVAL", scripts::kClaim, "1", key("nick", chat::foldName(nick)), tag_,
                         std::to_string(options_.expiryMs)});
   link_->commandEncoded(std::move(bytes), [done](const Error& e, const RespValue& reply) {
     // A link lost before the answer: Redis is down, so the nick is local.
@@ -158,7 +171,7 @@ void RedisBackplane::claimNick(std::string_view nick, std::function<void(bool)> 
 void RedisBackplane::releaseNick(std::string_view nick) {
   if (!up_) return;  // its claim expires
   std::string bytes;
-  encodeCommand(bytes, {"EVAL", scripts::kRelease, "1", key("nick", nick), tag_});
+  encodeCommand(bytes, {"EVAL", scripts::kRelease, "1", key("nick", chat::foldName(nick)), tag_});
   link_->commandEncoded(std::move(bytes));
 }
 
@@ -167,8 +180,8 @@ void RedisBackplane::sendPrivate(const RoomEvent& event, std::function<void(bool
   scratch_.clear();
   encodeEvent(scratch_, tag_, event);
   std::string bytes;
-  encodeCommand(bytes, {"EVAL", scripts::kPrivate, "1", key("nick", event.target), options_.prefix,
-                        scratch_});
+  encodeCommand(bytes, {"EVAL", scripts::kPrivate, "1", key("nick", chat::foldName(event.target)),
+                        options_.prefix, scratch_});
   link_->commandEncoded(std::move(bytes), [done](const Error& e, const RespValue& reply) {
     done(!e && reply.integer > 0);
   });
@@ -180,7 +193,10 @@ void RedisBackplane::listRemote(std::function<void(const Directory*)> done) {
     if (servers == nullptr) return done(nullptr);
     Directory out;
     for (const auto& [tag, server] : *servers) {
-      for (const auto& member : server.members) out.push_back(member);
+      for (const auto& member : server.members) {
+        const std::string& nick = member.first;
+        forEachRoom(member.second, [&](std::string_view room) { out.emplace_back(nick, room); });
+      }
     }
     done(&out);
   });
@@ -199,7 +215,7 @@ void RedisBackplane::fetchDirectory(std::function<void(const Servers*)> done) {
       RemoteServer& server = servers[std::string(flat[i].str())];
       const auto& fields = flat[i + 1].elements;
       for (std::size_t j = 0; j + 1 < fields.size(); j += 2) {
-        if (chat::isValidName(fields[j].str()) && chat::isValidName(fields[j + 1].str()))
+        if (chat::isValidNick(fields[j].str()))
           server.members.emplace(fields[j].str(), fields[j + 1].str());
       }
     }
@@ -220,10 +236,11 @@ void RedisBackplane::heartbeat() {
                                 tag_,
                                 std::to_string(options_.expiryMs),
                                 std::to_string(members.size())};
-  args.reserve(args.size() + 2 * members.size());
-  for (auto& [nick, room] : members) {
+  args.reserve(args.size() + 3 * members.size());
+  for (auto& [nick, rooms] : members) {
+    args.push_back(chat::foldName(nick));
     args.push_back(std::move(nick));
-    args.push_back(std::move(room));
+    args.push_back(std::move(rooms));
   }
   link_->command(std::move(args), [this](const Error& e, const RespValue& reply) {
     if (e) return;
@@ -251,8 +268,12 @@ void RedisBackplane::checkServers(const Servers& now) {
     ++stats_.serversLost;
     logLine(LogLevel::Info, "backplane: server " + it->first + " stopped; its " +
                                 std::to_string(it->second.members.size()) + " members left");
-    for (const auto& [nick, room] : it->second.members) {
-      rooms_.deliverRemote(RoomEvent{RoomEventKind::Left, room, nick, "server lost", {}});
+    for (const auto& member : it->second.members) {
+      const std::string& nick = member.first;
+      forEachRoom(member.second, [&](std::string_view room) {
+        rooms_.deliverRemote(RoomEvent{RoomEventKind::Quit, room, nick, "server lost", {}, {}},
+                             it->first);
+      });
     }
     lost_[it->first] = loop_.nowMs();
     it = known_.erase(it);
@@ -262,14 +283,18 @@ void RedisBackplane::checkServers(const Servers& now) {
   for (auto it = lost_.begin(); it != lost_.end();) {
     it = loop_.nowMs() - it->second > kRememberLostMs ? lost_.erase(it) : std::next(it);
   }
-  for (const auto& [tag, server] : now) {
+  for (const auto& entry : now) {
+    const std::string& tag = entry.first;
     if (lost_.erase(tag) != 0) {
       logLine(LogLevel::Info, "backplane: server " + tag + " is back");
-      for (const auto& [nick, room] : server.members) {
-        rooms_.deliverRemote(RoomEvent{RoomEventKind::Joined, room, nick, {}, {}});
+      for (const auto& member : entry.second.members) {
+        const std::string& nick = member.first;
+        forEachRoom(member.second, [&](std::string_view room) {
+          rooms_.deliverRemote(RoomEvent{RoomEventKind::Joined, room, nick, {}, {}, {}}, tag);
+        });
       }
     }
-    known_[tag] = server;
+    known_[tag] = entry.second;
   }
 }
 

@@ -81,7 +81,7 @@ class RedisBackplane final : public chat::RoomBackplane {
 
  private:
   struct RemoteServer {
-    std::map<std::string, std::string> members;  // nick -> room
+    std::map<std::string, std::string> members;  // nick -> rooms, comma-separated
   };
   using Servers = std::map<std::string, RemoteServer>;
 

@@ -1,6 +1,7 @@
 #include "chat/ChatHandler.hpp"
 
 #include "chat/LineChatRenderer.hpp"
+#include "chat/Names.hpp"
 #include "uvreactor/Log.hpp"
 
 namespace uvreactor::protocols::chat {
@@ -29,7 +30,7 @@ void ChatHandler::reply(Connection& connection, std::string_view prefix, std::st
 void ChatHandler::onOpen(Connection& connection) {
   member_ = &service_.join(connection, LineChatRenderer::instance());
   reply(connection, "* ",
-        "welcome to uvreactor chat, you are " + member_->nick + " in room " + member_->room +
+        "welcome to uvreactor chat, you are " + member_->nick + " in room " + member_->room() +
             "; type /help for commands");
   service_.tellIfLocal(*member_);
 }
@@ -73,6 +74,10 @@ std::string incompleteNote(bool complete) {
 }  // namespace
 
 void ChatHandler::rename(Connection& connection, std::string_view nick) {
+  if (!isValidName(nick)) {  // line chat's own, stricter rule
+    reply(connection, "! ", "invalid nick: use 1-32 letters, digits, _ or -");
+    return;
+  }
   service_.rename(*member_, nick,
                   [this, &connection](ChatRoomService::RenameResult result, std::string_view n) {
                     switch (result) {
@@ -94,13 +99,13 @@ void ChatHandler::join(Connection& connection, std::string_view room) {
     reply(connection, "! ", "invalid room name: use 1-32 letters, digits, _ or -");
     return;
   }
-  if (room == member_->room) {
-    reply(connection, "! ", "you are already in " + member_->room);
+  if (sameName(room, member_->room())) {
+    reply(connection, "! ", "you are already in " + member_->room());
     return;
   }
   service_.moveTo(*member_, room);
-  service_.who(*member_, member_->room,
-               [this, &connection, room = member_->room](const auto& nicks, bool) {
+  service_.who(*member_, member_->room(),
+               [this, &connection, room = member_->room()](const auto& nicks, bool) {
                  reply(connection, "* ",
                        "you joined " + room + " (" + std::to_string(nicks.size()) + " members)");
                });
@@ -136,8 +141,8 @@ bool ChatHandler::handleLine(Connection& connection, std::string_view line) {
       });
       break;
     case CommandKind::Who:
-      service_.who(*member_, member_->room,
-                   [this, &connection, room = member_->room](const auto& nicks, bool complete) {
+      service_.who(*member_, member_->room(),
+                   [this, &connection, room = member_->room()](const auto& nicks, bool complete) {
                      std::string text = "in " + room + ":";
                      const char* sep = " ";
                      for (const auto& nick : nicks) {

@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <ctime>
 
-#include "chat/ChatCommand.hpp"
+#include "chat/Names.hpp"
 
 namespace uvreactor::protocols::chat {
 namespace {
@@ -31,6 +32,13 @@ class RenderedOnce {
   Payload spare_;
 };
 
+void tell(Member& member, const RoomEvent& event) {
+  Payload bytes = member.renderer->render(event);
+  if (!bytes.empty()) member.connection->send(bytes);
+}
+
+constexpr std::size_t kToldWideEntries = 256;
+
 }  // namespace
 
 void ChatRoomService::attach(RoomBackplane* backplane, std::string_view serverTag) {
@@ -44,116 +52,210 @@ std::string ChatRoomService::guestNick() {
   std::string nick;
   do {
     nick = "guest" + std::to_string(nextGuest_++) + guestSuffix_;
-  } while (byNick_.count(nick) != 0 || pendingNicks_.count(nick) != 0);  // taken by /nick
+  } while (!nickFree(nick));  // someone may have taken it by /nick
   return nick;
 }
 
-Member& ChatRoomService::join(Connection& connection, const RoomEventRenderer& renderer) {
-  std::string nick = guestNick();
-  auto owned = std::make_unique<Member>(
-      Member{nextId_++, nick, std::string(kLobby), &connection, &renderer});
+bool ChatRoomService::nickFree(std::string_view nick) const {
+  std::string key = foldName(nick);
+  return byNick_.count(key) == 0 && pendingNicks_.count(key) == 0;
+}
+
+Member& ChatRoomService::join(Connection& connection, const RoomEventRenderer& renderer,
+                              std::string_view nick, std::string_view origin, bool enterLobby) {
+  std::string name =
+      !nick.empty() && isValidNick(nick) && nickFree(nick) ? std::string(nick) : guestNick();
+  auto owned = std::make_unique<Member>(Member{
+      nextId_++, name, {}, &connection, &renderer, std::string(origin), {}, {}, false, false});
   Member& member = *owned;
   byId_.emplace(member.id, &member);
-  byNick_.emplace(std::move(nick), std::move(owned));
-  enterRoom(member, /*tellIfLocal=*/false);
-  if (backplane_ != nullptr) claimGuestNick(member);
+  byNick_.emplace(foldName(name), std::move(owned));
+  if (enterLobby) seat(member, kLobby, /*tellIfLocal=*/false);
+  if (backplane_ != nullptr) {
+    if (!enterLobby) backplane_->memberAt(member.nick, "");
+    claimNick(member);
+  }
   return member;
 }
 
 void ChatRoomService::tellIfLocal(Member& member) {
   if (backplane_ == nullptr || shared_) return;
-  RoomEvent local{RoomEventKind::RoomLocal, member.room, {}, {}, {}};
-  member.connection->send(member.renderer->render(local));
+  for (const std::string& room : member.rooms)
+    tell(member, RoomEvent{RoomEventKind::RoomLocal, room, {}, {}, {}, {}});
 }
 
 void ChatRoomService::leave(Member& member, std::string_view reason) {
-  removeFromRoom(member);
-  RoomEvent left{RoomEventKind::Left, member.room, member.nick, reason, {}};
-  deliver(left, &member);
+  RoomEvent quit{RoomEventKind::Quit, {}, member.nick, reason, {}, member.origin};
+  deliverToCompany(quit, member);
+  if (backplane_ != nullptr && shared_) {
+    for (const std::string& room : member.rooms) {
+      quit.room = room;
+      backplane_->publish(quit);
+    }
+  }
+  while (!member.rooms.empty()) unseat(member, foldName(member.rooms.back()));
   if (backplane_ != nullptr) {
-    if (shared_) backplane_->publish(left);
     backplane_->memberGone(member.nick);
     backplane_->releaseNick(member.nick);
   }
   byId_.erase(member.id);
-  byNick_.erase(member.nick);  // destroys `member`
+  byNick_.erase(foldName(member.nick));  // destroys `member`
 }
 
-void ChatRoomService::say(Member& member, RoomEventKind kind, std::string_view text) {
-  RoomEvent event{kind, member.room, member.nick, text, {}};
+void ChatRoomService::say(Member& member, RoomEventKind kind, std::string_view text,
+                          std::string_view room) {
+  if (room.empty()) room = member.room();
+  RoomEvent event{kind, roomName(room), member.nick, text, {}, member.origin};
   deliver(event, &member);
   if (shared_) backplane_->publish(event);
 }
 
-void ChatRoomService::moveTo(Member& member, std::string_view room) {
-  removeFromRoom(member);
-  RoomEvent left{RoomEventKind::Left, member.room, member.nick, {}, {}};
+bool ChatRoomService::enterRoom(Member& member, std::string_view room) {
+  for (const std::string& in : member.rooms) {
+    if (sameName(in, room)) return false;
+  }
+  seat(member, room, /*tellIfLocal=*/true);
+  return true;
+}
+
+bool ChatRoomService::leaveRoom(Member& member, std::string_view room, std::string_view reason) {
+  auto in = std::find_if(member.rooms.begin(), member.rooms.end(),
+                         [&](const std::string& r) { return sameName(r, room); });
+  if (in == member.rooms.end()) return false;
+  std::string name = *in;
+  RoomEvent left{RoomEventKind::Left, name, member.nick, reason, {}, member.origin};
   deliver(left, &member);
   if (shared_) backplane_->publish(left);
-  member.room = std::string(room);
-  enterRoom(member, /*tellIfLocal=*/true);
+  unseat(member, foldName(name));
+  return true;
+}
+
+void ChatRoomService::moveTo(Member& member, std::string_view room) {
+  if (!member.rooms.empty()) leaveRoom(member, member.room());
+  enterRoom(member, room);
 }
 
 // Seats the member, opens the room on the backplane if it is new here, and
 // tells the room (and the member, if the room cannot reach other servers).
-void ChatRoomService::enterRoom(Member& member, bool tellIfLocal) {
-  auto [it, created] = rooms_.try_emplace(member.room);
-  it->second.push_back(Seat{&member, member.connection, member.renderer});
-  RoomEvent joined{RoomEventKind::Joined, member.room, member.nick, {}, {}};
+void ChatRoomService::seat(Member& member, std::string_view room, bool tellIfLocal) {
+  auto [it, created] = rooms_.try_emplace(foldName(room));
+  Room& r = it->second;
+  if (created) {
+    r.name = std::string(room);
+    r.operators.insert(member.id);
+  }
+  r.seats.push_back(Room::Seat{&member, member.connection, member.renderer});
+  r.members.push_back(&member);
+  member.rooms.push_back(r.name);
+  RoomEvent joined{RoomEventKind::Joined, r.name, member.nick, {}, {}, member.origin};
   deliver(joined, &member);
   if (backplane_ == nullptr) return;
-  if (created) backplane_->roomOpened(member.room);
-  backplane_->memberAt(member.nick, member.room);
+  if (created) backplane_->roomOpened(r.name);
+  backplane_->memberAt(member.nick, roomsOf(member));
   if (shared_) {
     backplane_->publish(joined);
   } else if (tellIfLocal) {
-    this->tellIfLocal(member);
+    tell(member, RoomEvent{RoomEventKind::RoomLocal, r.name, {}, {}, {}, {}});
   }
 }
 
-void ChatRoomService::removeFromRoom(Member& member) {
-  auto it = rooms_.find(member.room);
+void ChatRoomService::unseat(Member& member, const std::string& key) {
+  auto it = rooms_.find(key);
   if (it == rooms_.end()) return;
-  auto& list = it->second;
-  auto pos = std::find_if(list.begin(), list.end(),
-                          [&](const Seat& seat) { return seat.member == &member; });
-  if (pos != list.end()) {
-    *pos = list.back();  // order within a room does not matter
-    list.pop_back();
+  Room& r = it->second;
+  auto seatAt = std::find_if(r.seats.begin(), r.seats.end(),
+                             [&](const Room::Seat& s) { return s.member == &member; });
+  if (seatAt != r.seats.end()) {
+    *seatAt = r.seats.back();  // order within a room does not matter
+    r.seats.pop_back();
   }
-  if (list.empty()) {
+  r.members.erase(std::remove(r.members.begin(), r.members.end(), &member), r.members.end());
+  r.operators.erase(member.id);
+  r.voiced.erase(member.id);
+  member.rooms.erase(std::remove(member.rooms.begin(), member.rooms.end(), r.name),
+                     member.rooms.end());
+  if (backplane_ != nullptr) backplane_->memberAt(member.nick, roomsOf(member));
+  if (r.seats.empty()) {
+    std::string name = r.name;
     rooms_.erase(it);
-    if (backplane_ != nullptr) backplane_->roomClosed(member.room);
+    if (backplane_ != nullptr) backplane_->roomClosed(name);
   }
+}
+
+std::string ChatRoomService::roomsOf(const Member& member) const {
+  std::string out;
+  for (const std::string& room : member.rooms) {
+    if (!out.empty()) out.push_back(',');
+    out.append(room);
+  }
+  return out;
 }
 
 void ChatRoomService::deliver(const RoomEvent& event, const Member* except) {
-  auto it = rooms_.find(event.room);
+  auto it = rooms_.find(foldName(event.room));
   if (it == rooms_.end()) return;
   RenderedOnce rendered(event);
   // A send may abort a slow consumer, whose onClose (and so leave()) runs
   // later from its close callback, never during this loop.
-  for (const Seat& seat : it->second) {
+  for (const Room::Seat& seat : it->second.seats) {
     if (seat.member == except) continue;
     const Payload& bytes = rendered.forRenderer(seat.renderer);
     if (!bytes.empty()) seat.connection->send(bytes);
   }
 }
 
+void ChatRoomService::deliverToCompany(const RoomEvent& event, const Member& member) {
+  if (member.rooms.size() == 1) {  // line chat: no one can be told twice
+    RoomEvent inRoom = event;
+    inRoom.room = member.rooms.front();
+    return deliver(inRoom, &member);
+  }
+  std::unordered_set<const Member*> told{&member};
+  RenderedOnce rendered(event);
+  for (const std::string& room : member.rooms) {
+    auto it = rooms_.find(foldName(room));
+    if (it == rooms_.end()) continue;
+    for (const Room::Seat& seat : it->second.seats) {
+      if (!told.insert(seat.member).second) continue;
+      const Payload& bytes = rendered.forRenderer(seat.renderer);
+      if (!bytes.empty()) seat.connection->send(bytes);
+    }
+  }
+}
+
+void ChatRoomService::setTopic(Member& member, std::string_view room, std::string_view text) {
+  auto it = rooms_.find(foldName(room));
+  if (it == rooms_.end()) return;
+  it->second.topic =
+      RoomTopic{std::string(text), member.nick, static_cast<uint64_t>(std::time(nullptr))};
+  RoomEvent event{RoomEventKind::TopicSet, it->second.name, member.nick, text, {}, member.origin};
+  deliver(event, nullptr);
+  if (shared_) backplane_->publish(event);
+}
+
+void ChatRoomService::announceMode(Member& member, std::string_view room, std::string_view change,
+                                   std::string_view target) {
+  RoomEvent event{
+      RoomEventKind::ModeChanged, roomName(room), member.nick, change, target, member.origin};
+  deliver(event, nullptr);
+  if (shared_) backplane_->publish(event);
+}
+
 void ChatRoomService::rename(Member& member, std::string_view nick,
                              std::function<void(RenameResult, std::string_view)> done) {
-  if (!isValidName(nick)) return done(RenameResult::Invalid, nick);
+  if (!isValidNick(nick)) return done(RenameResult::Invalid, nick);
   if (nick == member.nick) return done(RenameResult::Ok, nick);
   std::string wanted(nick);
-  if (byNick_.count(wanted) != 0 || pendingNicks_.count(wanted) != 0)
-    return done(RenameResult::Taken, nick);
-  if (backplane_ == nullptr) {
+  // A change of case only is this member's own nick.
+  if (!sameName(nick, member.nick) && !nickFree(nick)) return done(RenameResult::Taken, nick);
+  if (backplane_ == nullptr || sameName(nick, member.nick)) {
     applyRename(member, wanted);
     return done(RenameResult::Ok, nick);
   }
-  pendingNicks_.emplace(wanted, member.id);
-  backplane_->claimNick(wanted, [this, id = member.id, wanted, done](bool granted) {
-    pendingNicks_.erase(wanted);
+  std::string key = foldName(wanted);
+  pendingNicks_.emplace(key, member.id);
+  backplane_->claimNick(wanted, [this, id = member.id, wanted, key, done](bool granted) {
+    pendingNicks_.erase(key);
     Member* m = findById(id);
     if (m == nullptr) {
       if (granted) backplane_->releaseNick(wanted);  // its member left meanwhile
@@ -167,22 +269,27 @@ void ChatRoomService::rename(Member& member, std::string_view nick,
 
 void ChatRoomService::applyRename(Member& member, const std::string& nick) {
   std::string old = member.nick;
-  auto node = byNick_.extract(old);
+  auto node = byNick_.extract(foldName(old));
   member.nick = nick;
-  node.key() = nick;
+  node.key() = foldName(nick);
   byNick_.insert(std::move(node));
-  RoomEvent renamed{RoomEventKind::Renamed, member.room, old, member.nick, {}};
-  deliver(renamed, &member);
+  RoomEvent renamed{RoomEventKind::Renamed, {}, old, member.nick, {}, member.origin};
+  deliverToCompany(renamed, member);
   if (backplane_ == nullptr) return;
-  if (shared_) backplane_->publish(renamed);
+  if (shared_) {
+    for (const std::string& room : member.rooms) {
+      renamed.room = room;
+      backplane_->publish(renamed);
+    }
+  }
   backplane_->memberGone(old);
-  backplane_->memberAt(member.nick, member.room);
-  backplane_->releaseNick(old);
+  backplane_->memberAt(member.nick, roomsOf(member));
+  if (!sameName(old, nick)) backplane_->releaseNick(old);
 }
 
-// A guest nick carries the server's tag, so only another program (or a user
-// who typed it elsewhere) can hold it; then the member gets another.
-void ChatRoomService::claimGuestNick(Member& member) {
+// A nick is claimed across servers in the background; if another server
+// holds it, the member gets a guest nick instead.
+void ChatRoomService::claimNick(Member& member) {
   backplane_->claimNick(member.nick, [this, id = member.id, nick = member.nick](bool granted) {
     Member* m = findById(id);
     if (!granted && m != nullptr && m->nick == nick) nickLost(nick);
@@ -192,19 +299,19 @@ void ChatRoomService::claimGuestNick(Member& member) {
 void ChatRoomService::nickLost(std::string_view nick) {
   Member* member = findByNick(nick);
   if (member == nullptr) return;
+  std::string lost = member->nick;
   std::string guest = guestNick();
   applyRename(*member, guest);
   // The member hears it too: the nick it typed is no longer its own.
-  RoomEvent renamed{RoomEventKind::Renamed, member->room, nick, guest, {}};
-  member->connection->send(member->renderer->render(renamed));
-  claimGuestNick(*member);
+  tell(*member, RoomEvent{RoomEventKind::Renamed, {}, lost, guest, {}, member->origin});
+  claimNick(*member);
 }
 
 void ChatRoomService::sendPrivate(Member& from, std::string_view target, std::string_view text,
-                                  std::function<void(bool)> done) {
-  RoomEvent event{RoomEventKind::Private, {}, from.nick, text, target};
+                                  std::function<void(bool)> done, RoomEventKind kind) {
+  RoomEvent event{kind, {}, from.nick, text, target, from.origin};
   if (Member* to = findByNick(target)) {
-    to->connection->send(to->renderer->render(event));
+    tell(*to, event);
     return done(true);
   }
   if (!shared_) return done(false);
@@ -213,89 +320,69 @@ void ChatRoomService::sendPrivate(Member& from, std::string_view target, std::st
   });
 }
 
-void ChatRoomService::who(Member& asker, std::string_view room,
-                          std::function<void(const std::vector<std::string>&, bool)> done) {
-  std::vector<std::string> nicks;
-  if (auto it = rooms_.find(room); it != rooms_.end()) {
-    for (const Seat& seat : it->second) nicks.push_back(seat.member->nick);
-  }
-  if (!shared_) {
-    std::sort(nicks.begin(), nicks.end());
-    return done(nicks, backplane_ == nullptr);
-  }
-  backplane_->listRemote([this, id = asker.id, room = std::string(room), nicks = std::move(nicks),
-                          done](const RoomBackplane::Directory* remote) mutable {
-    if (findById(id) == nullptr) return;
-    if (remote != nullptr) {
-      for (const auto& [nick, at] : *remote) {
-        if (at == room) nicks.push_back(nick);
+void ChatRoomService::deliverRemote(const RoomEvent& event, std::string_view server) {
+  switch (event.kind) {
+    case RoomEventKind::Private:
+    case RoomEventKind::PrivateNotice:
+      if (Member* to = findByNick(event.target)) tell(*to, event);
+      return;
+    case RoomEventKind::RoomLocal:
+    case RoomEventKind::RoomShared:
+      return;
+    case RoomEventKind::TopicSet:
+      if (auto it = rooms_.find(foldName(event.room)); it != rooms_.end())
+        it->second.topic = RoomTopic{std::string(event.text), std::string(event.nick),
+                                     static_cast<uint64_t>(std::time(nullptr))};
+      return deliver(event, nullptr);
+    case RoomEventKind::Quit:
+    case RoomEventKind::Renamed: {
+      // Published once per room: told once to each local member.
+      auto it = rooms_.find(foldName(event.room));
+      if (it == rooms_.end()) return;
+      RenderedOnce rendered(event);
+      for (const Room::Seat& seat : it->second.seats) {
+        if (!firstTimeFor(server, event, seat.member->id)) continue;
+        const Payload& bytes = rendered.forRenderer(seat.renderer);
+        if (!bytes.empty()) seat.connection->send(bytes);
       }
+      return;
     }
-    std::sort(nicks.begin(), nicks.end());
-    done(nicks, remote != nullptr);
-  });
-}
-
-void ChatRoomService::listRooms(
-    Member& asker,
-    std::function<void(const std::vector<std::pair<std::string, std::size_t>>&, bool)> done) {
-  std::map<std::string, std::size_t, std::less<>> counts;
-  for (const auto& [name, seats] : rooms_) counts[name] = seats.size();
-  auto finish = [done](const std::map<std::string, std::size_t, std::less<>>& all, bool complete) {
-    std::vector<std::pair<std::string, std::size_t>> out(all.begin(), all.end());
-    done(out, complete);
-  };
-  if (!shared_) return finish(counts, backplane_ == nullptr);
-  backplane_->listRemote([this, id = asker.id, counts = std::move(counts),
-                          finish](const RoomBackplane::Directory* remote) mutable {
-    if (findById(id) == nullptr) return;
-    if (remote != nullptr) {
-      for (const auto& entry : *remote) ++counts[entry.second];
-    }
-    finish(counts, remote != nullptr);
-  });
-}
-
-void ChatRoomService::deliverRemote(const RoomEvent& event) {
-  if (event.kind == RoomEventKind::Private) {
-    if (Member* to = findByNick(event.target)) to->connection->send(to->renderer->render(event));
-    return;
+    default:
+      return deliver(event, nullptr);
   }
-  if (event.kind == RoomEventKind::RoomLocal || event.kind == RoomEventKind::RoomShared) return;
-  deliver(event, nullptr);
+}
+
+bool ChatRoomService::firstTimeFor(std::string_view server, const RoomEvent& event,
+                                   uint64_t memberId) {
+  std::string key(server);
+  key.append("\t").append(std::to_string(static_cast<int>(event.kind)));
+  key.append("\t").append(event.nick).append("\t").append(event.text);
+  auto [it, created] = toldWide_.try_emplace(key);
+  if (created) {
+    it->second.first = nextId_++;  // any increasing number orders the entries
+    if (toldWide_.size() > kToldWideEntries) {
+      auto oldest = std::min_element(toldWide_.begin(), toldWide_.end(), [](auto& a, auto& b) {
+        return a.second.first < b.second.first;
+      });
+      if (oldest != it) toldWide_.erase(oldest);
+    }
+  }
+  return it->second.second.insert(memberId).second;
 }
 
 // One notice per room and transition, to its local members.
 void ChatRoomService::setShared(bool shared) {
   if (shared == shared_) return;
   shared_ = shared;
-  for (const auto& [name, seats] : rooms_) {
-    deliver(
-        RoomEvent{shared ? RoomEventKind::RoomShared : RoomEventKind::RoomLocal, name, {}, {}, {}},
-        nullptr);
+  for (const auto& [key, room] : rooms_) {
+    deliver(RoomEvent{shared ? RoomEventKind::RoomShared : RoomEventKind::RoomLocal,
+                      room.name,
+                      {},
+                      {},
+                      {},
+                      {}},
+            nullptr);
   }
-}
-
-Member* ChatRoomService::findByNick(std::string_view nick) {
-  auto it = byNick_.find(std::string(nick));
-  return it == byNick_.end() ? nullptr : it->second.get();
-}
-
-Member* ChatRoomService::findById(uint64_t id) {
-  auto it = byId_.find(id);
-  return it == byId_.end() ? nullptr : it->second;
-}
-
-std::vector<std::string> ChatRoomService::localRooms() const {
-  std::vector<std::string> out;
-  for (const auto& entry : rooms_) out.push_back(entry.first);
-  return out;
-}
-
-std::vector<std::pair<std::string, std::string>> ChatRoomService::localMembers() const {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& [nick, member] : byNick_) out.emplace_back(nick, member->room);
-  return out;
 }
 
 }  // namespace uvreactor::protocols::chat

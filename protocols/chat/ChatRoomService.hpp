@@ -1,11 +1,17 @@
 // ChatRoomService: the rooms of one chat server: who is connected, their
-// nicks, which room each is in, and the events between them.
+// nicks, which rooms each is in, the rooms' topics, and the events between
+// them.
 //
 // Protocol-neutral: front ends (line chat, IRC) register members with their
-// renderer and call say/moveTo/rename...; the service emits RoomEvents,
-// rendered once per renderer and shared (Payload) by every recipient. With a
-// RoomBackplane attached, rooms span servers: local members hear an event
-// first, then it is published; other servers' events arrive through
+// renderer and call say/enterRoom/rename...; the service emits RoomEvents,
+// rendered once per renderer and shared (Payload) by every recipient. A
+// line-chat member is in exactly one room; an IRC member in any number.
+// Events about a member rather than a room (Quit, Renamed) reach each
+// member sharing a room with it once. Nicks and rooms compare in the
+// rfc1459 case mapping (Names.hpp) and keep the spelling first used.
+//
+// With a RoomBackplane attached, rooms span servers: local members hear an
+// event first, then it is published; other servers' events arrive through
 // deliverRemote; nicks are claimed across servers; /who, /rooms and private
 // messages reach the other servers. Answers that may need the backplane
 // arrive through a callback, which is dropped if the member has left by then.
@@ -23,6 +29,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -35,9 +42,22 @@ namespace uvreactor::protocols::chat {
 struct Member {
   uint64_t id;
   std::string nick;
-  std::string room;
+  std::vector<std::string> rooms;  // as spelled when the room was created
   Connection* connection;
   const RoomEventRenderer* renderer;
+  std::string origin;    // "user@host" where the front end has one
+  std::string realname;  // free text a front end may show (IRC's USER)
+  std::string away;      // non-empty: the member is away, with this message
+  bool serverOperator = false;
+  bool invisible = false;  // left out of others' searches (IRC +i)
+  // A line-chat member's one room.
+  const std::string& room() const { return rooms.front(); }
+};
+
+struct RoomTopic {
+  std::string text;
+  std::string setBy;
+  uint64_t setAtSeconds = 0;
 };
 
 class ChatRoomService {
@@ -48,24 +68,37 @@ class ChatRoomService {
   // guest nicks unique across servers. nullptr detaches.
   void attach(RoomBackplane* backplane, std::string_view serverTag);
 
-  // Registers a new member with a fresh guest nick in the lobby and tells
-  // the lobby. The front end greets the member, then calls tellIfLocal.
-  Member& join(Connection& connection, const RoomEventRenderer& renderer);
-  // Tells the member its room is local-only, if it is (the link is down).
+  // Registers a new member: with `nick` if it is free here (else, or when
+  // empty, a fresh guest nick), in the lobby if `enterLobby`, and tells
+  // that room. The front end greets the member, then calls tellIfLocal.
+  Member& join(Connection& connection, const RoomEventRenderer& renderer,
+               std::string_view nick = {}, std::string_view origin = {}, bool enterLobby = true);
+  // Tells the member its rooms are local-only, if they are (link down).
   void tellIfLocal(Member& member);
-  // Tells the room (with an optional reason) and forgets the member.
+  // The member leaves the server (Quit, with an optional reason) and is
+  // forgotten.
   void leave(Member& member, std::string_view reason = {});
-  // Said or Acted, to everyone else in the member's room.
-  void say(Member& member, RoomEventKind kind, std::string_view text);
-  // Moves `member` to `room` (created on first use, removed when empty).
+  // Said, Acted or Noticed, to everyone else in `room` (the member's one
+  // room when empty).
+  void say(Member& member, RoomEventKind kind, std::string_view text, std::string_view room = {});
+  // Enters `room` (created on first use); false if already in it.
+  bool enterRoom(Member& member, std::string_view room);
+  // Leaves `room` (removed when empty), telling it; false if not in it.
+  bool leaveRoom(Member& member, std::string_view room, std::string_view reason = {});
+  // Line chat: leaves the member's one room for `room`.
   void moveTo(Member& member, std::string_view room);
+  void setTopic(Member& member, std::string_view room, std::string_view text);
+  // Tells the room (the member included) that `member` changed its mode.
+  void announceMode(Member& member, std::string_view room, std::string_view change,
+                    std::string_view target = {});
 
   enum class RenameResult { Ok, Invalid, Taken };
   void rename(Member& member, std::string_view nick,
               std::function<void(RenameResult, std::string_view nick)> done);
-  // `done(false)`: no such nick here or on any server.
+  // Private or PrivateNotice; `done(false)`: no such nick here or on any server.
   void sendPrivate(Member& from, std::string_view target, std::string_view text,
-                   std::function<void(bool delivered)> done);
+                   std::function<void(bool delivered)> done,
+                   RoomEventKind kind = RoomEventKind::Private);
   // Nicks in `room`, sorted; `complete` false when other servers could not
   // be asked.
   void who(Member& asker, std::string_view room,
@@ -76,17 +109,41 @@ class ChatRoomService {
       std::function<void(const std::vector<std::pair<std::string, std::size_t>>&, bool complete)>
           done);
 
-  // From the backplane: another server's event; the link's state; a nick
-  // this server held that another server now holds (its member is renamed).
-  void deliverRemote(const RoomEvent& event);
+  // From the backplane: another server's (`server`) event; the link's
+  // state; a nick this server held that another server now holds (its
+  // member is renamed).
+  void deliverRemote(const RoomEvent& event, std::string_view server = {});
   void setShared(bool shared);
   void nickLost(std::string_view nick);
 
   bool shared() const { return backplane_ != nullptr && shared_; }
   Member* findByNick(std::string_view nick);
+  bool nickFree(std::string_view nick) const;
   std::size_t memberCount() const { return byNick_.size(); }
-  // Local rooms with at least one member, for a backplane re-asserting them.
-  std::vector<std::string> localRooms() const;
+  std::size_t roomCount() const { return rooms_.size(); }
+  // This server's members of `room` (nullptr: no such room here).
+  const std::vector<Member*>* membersIn(std::string_view room) const;
+  const RoomTopic* topicOf(std::string_view room) const;
+  // Room moderation: the member who creates a room operates it and may give
+  // that to others; a locked topic may be set by operators only.
+  bool isOperator(const Member& member, std::string_view room) const;
+  void setOperator(std::string_view room, const Member& member, bool on);
+  bool topicLocked(std::string_view room) const;
+  void lockTopic(std::string_view room, bool on);
+  // Voice: a mark a room's operators give (IRC +v); secret rooms are left
+  // out of listings for non-members (IRC +s).
+  bool isVoiced(const Member& member, std::string_view room) const;
+  void setVoiced(std::string_view room, const Member& member, bool on);
+  bool isSecret(std::string_view room) const;
+  void makeSecret(std::string_view room, bool on);
+  // Every local member, for front ends answering masks (IRC WHO).
+  template <class Fn>
+  void forEachMember(Fn&& fn) const {
+    for (const auto& entry : byNick_) fn(*entry.second);
+  }
+  // The room's spelling as created, or `room` itself.
+  std::string_view roomName(std::string_view room) const;
+  // Local members as (nick, rooms joined by ','), for a backplane.
   std::vector<std::pair<std::string, std::string>> localMembers() const;
 
   // Sends `event` to every member of its room but `except`: rendered once
@@ -94,29 +151,46 @@ class ChatRoomService {
   void deliver(const RoomEvent& event, const Member* except);
 
  private:
-  struct Seat {
-    Member* member;
-    Connection* connection;
-    const RoomEventRenderer* renderer;
+  struct Room {
+    std::string name;
+    // The members with their connections and renderers side by side: a
+    // broadcast walks this array alone (one cache miss less per recipient).
+    struct Seat {
+      Member* member;
+      Connection* connection;
+      const RoomEventRenderer* renderer;
+    };
+    std::vector<Seat> seats;
+    std::vector<Member*> members;  // the same, for lookups by front ends
+    RoomTopic topic;
+    std::unordered_set<uint64_t> operators;  // member ids
+    std::unordered_set<uint64_t> voiced;
+    bool topicLocked = true;
+    bool secret = false;
   };
   std::string guestNick();
-  void enterRoom(Member& member, bool tellIfLocal);
-  void removeFromRoom(Member& member);
+  void seat(Member& member, std::string_view room, bool tellIfLocal);
+  void unseat(Member& member, const std::string& key);
+  std::string roomsOf(const Member& member) const;
+  // Quit and Renamed: once to each member sharing a room with `member`.
+  void deliverToCompany(const RoomEvent& event, const Member& member);
   void applyRename(Member& member, const std::string& nick);
-  void claimGuestNick(Member& member);
+  void claimNick(Member& member);
   Member* findById(uint64_t id);
+  bool firstTimeFor(std::string_view server, const RoomEvent& event, uint64_t memberId);
 
   RoomBackplane* backplane_ = nullptr;
   bool shared_ = false;
   std::string guestSuffix_;
   uint64_t nextGuest_ = 1;
   uint64_t nextId_ = 1;
-  std::unordered_map<std::string, std::unique_ptr<Member>> byNick_;  // owns the members
+  std::unordered_map<std::string, std::unique_ptr<Member>> byNick_;  // folded nick; owns
   std::unordered_map<uint64_t, Member*> byId_;
-  std::unordered_map<std::string, uint64_t> pendingNicks_;  // claims in flight: nick -> member id
-  // A room's members side by side with their connections and renderers: a
-  // broadcast walks this array alone (one cache miss less per recipient).
-  std::map<std::string, std::vector<Seat>, std::less<>> rooms_;
+  std::unordered_map<std::string, uint64_t> pendingNicks_;  // folded nick -> member id
+  std::map<std::string, Room, std::less<>> rooms_;          // folded name
+  // Another server's member-wide events (sent once per room) already told
+  // to a local member: key -> (when, member ids). Pruned after 10 s.
+  std::map<std::string, std::pair<uint64_t, std::unordered_set<uint64_t>>> toldWide_;
 };
 
 }  // namespace uvreactor::protocols::chat

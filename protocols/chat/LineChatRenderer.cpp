@@ -16,6 +16,7 @@ Payload LineChatRenderer::render(const RoomEvent& e) const {
   line.reserve(e.nick.size() + e.text.size() + 32);
   switch (e.kind) {
     case RoomEventKind::Said:
+    case RoomEventKind::Noticed:
       line.append(e.nick).append(": ");
       appendRelayedText(line, e.text);
       break;
@@ -24,6 +25,7 @@ Payload LineChatRenderer::render(const RoomEvent& e) const {
       appendRelayedText(line, e.text);
       break;
     case RoomEventKind::Private:
+    case RoomEventKind::PrivateNotice:
       line.append("[private] ").append(e.nick).append(": ");
       appendRelayedText(line, e.text);
       break;
@@ -31,6 +33,7 @@ Payload LineChatRenderer::render(const RoomEvent& e) const {
       line.append("* ").append(e.nick).append(" joined");
       break;
     case RoomEventKind::Left:
+    case RoomEventKind::Quit:
       line.append("* ").append(e.nick).append(" left");
       if (!e.text.empty()) {
         line.append(" (");
@@ -40,6 +43,15 @@ Payload LineChatRenderer::render(const RoomEvent& e) const {
       break;
     case RoomEventKind::Renamed:
       line.append("* ").append(e.nick).append(" is now ").append(e.text);
+      break;
+    case RoomEventKind::TopicSet:
+      line.append("* ").append(e.nick).append(" set the topic of ").append(e.room).append(": ");
+      appendRelayedText(line, e.text);
+      break;
+    case RoomEventKind::ModeChanged:
+      line.append("* ").append(e.nick).append(" set mode ").append(e.text);
+      if (!e.target.empty()) line.append(" ").append(e.target);
+      line.append(" on ").append(e.room);
       break;
     case RoomEventKind::RoomLocal:
       line.append("* room ").append(e.room).append(

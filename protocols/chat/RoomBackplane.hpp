@@ -31,8 +31,9 @@ class RoomBackplane {
   // The first local member entered `room` / the last one left it.
   virtual void roomOpened(std::string_view room) = 0;
   virtual void roomClosed(std::string_view room) = 0;
-  // Presence: a local member is (now) `nick` in `room`; `nick` is gone.
-  virtual void memberAt(std::string_view nick, std::string_view room) = 0;
+  // Presence: a local member is (now) `nick` in `rooms` (comma-separated,
+  // maybe none); `nick` is gone.
+  virtual void memberAt(std::string_view nick, std::string_view rooms) = 0;
   virtual void memberGone(std::string_view nick) = 0;
 
   // Nicks unique across servers. `done(true)` when this server holds the

@@ -92,7 +92,7 @@ ServerProcess::ServerProcess(const std::vector<std::string>& args, std::size_t t
   argv.insert(argv.end(), args.begin(), args.end());
   bool wantUdp = true;
   for (const auto& a : args) {
-    if (a == "--no-udp" || a == "chat") wantUdp = false;
+    if (a == "--no-udp" || a == "chat" || a == "irc") wantUdp = false;
   }
   int pipeFds[2];
   if (::pipe2(pipeFds, O_CLOEXEC) != 0) return;

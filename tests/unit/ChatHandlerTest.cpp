@@ -218,7 +218,7 @@ TEST_F(ChatHandlerTest, BroadcastSharesOneBuffer) {
   std::vector<Holder> members(50);
   for (auto& m : members) service.join(m, LineChatRenderer::instance());
   for (auto& m : members) m.held.clear();  // the join notices
-  service.deliver(RoomEvent{RoomEventKind::Said, "lobby", "guest1", "x", {}}, nullptr);
+  service.deliver(RoomEvent{RoomEventKind::Said, "lobby", "guest1", "x", {}, {}}, nullptr);
   ASSERT_EQ(members[0].held.size(), 1u);
   EXPECT_EQ(members[0].held[0].view(), "guest1: x\n");
   EXPECT_EQ(members[0].held[0].useCount(), 50);

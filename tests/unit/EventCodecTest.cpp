@@ -19,12 +19,17 @@ std::string encoded(const RoomEvent& e, std::string_view server = "ab12") {
 
 TEST(EventCodec, EveryKindRoundTripsAndTextMayHoldTabsAndBytes) {
   const std::string text = std::string("a\tb\0c \xff\r", 9);
-  for (const RoomEvent& e : {RoomEvent{RoomEventKind::Said, "lobby", "alice", text, {}},
-                             RoomEvent{RoomEventKind::Acted, "lobby", "alice", "waves", {}},
-                             RoomEvent{RoomEventKind::Joined, "den", "bob", {}, {}},
-                             RoomEvent{RoomEventKind::Left, "den", "bob", "server lost", {}},
-                             RoomEvent{RoomEventKind::Renamed, "den", "bob", "robert", {}},
-                             RoomEvent{RoomEventKind::Private, {}, "bob", "psst", "alice"}}) {
+  for (const RoomEvent& e : {RoomEvent{RoomEventKind::Said, "lobby", "alice", text, {}, {}},
+                             RoomEvent{RoomEventKind::Acted, "lobby", "alice", "waves", {}, {}},
+                             RoomEvent{RoomEventKind::Joined, "den", "bob", {}, {}, {}},
+                             RoomEvent{RoomEventKind::Left, "den", "bob", "server lost", {}, {}},
+                             RoomEvent{RoomEventKind::Renamed, "den", "bob", "robert", {}, {}},
+                             RoomEvent{RoomEventKind::Private, {}, "bob", "psst", "alice", {}},
+                             RoomEvent{RoomEventKind::Quit, "den", "bob", "bye", {}, {}},
+                             RoomEvent{RoomEventKind::TopicSet, "den", "bob", "a topic", {}, {}},
+                             RoomEvent{RoomEventKind::Noticed, "den", "bob", "note", {}, {}},
+                             RoomEvent{RoomEventKind::PrivateNotice, {}, "b[o]b", "x", "a|ice", {}},
+                             RoomEvent{RoomEventKind::Said, "#irc.room", "Nick^", "hi", {}, {}}}) {
     std::string wire = encoded(e);
     auto back = decodeEvent(wire);
     ASSERT_TRUE(back) << wire;
@@ -55,7 +60,7 @@ TEST(EventCodec, AnythingElseIsRejected) {
        }) {
     EXPECT_FALSE(decodeEvent(junk)) << junk;
   }
-  std::string huge = encoded(RoomEvent{RoomEventKind::Said, "lobby", "alice", {}, {}});
+  std::string huge = encoded(RoomEvent{RoomEventKind::Said, "lobby", "alice", {}, {}, {}});
   huge.append(kMaxEventText + 1, 'x');
   EXPECT_FALSE(decodeEvent(huge));
 }

@@ -1,0 +1,321 @@
+// IrcSession: channel commands. A channel is "#" + a room of the room
+// service, shared with every other front end (and server).
+#include <algorithm>
+#include <ctime>
+#include <memory>
+#include <vector>
+
+#include "chat/Names.hpp"
+#include "irc/IrcFrontEnd.hpp"
+#include "irc/IrcNumerics.hpp"
+#include "irc/IrcSession.hpp"
+
+namespace uvreactor::protocols::irc {
+
+namespace n = numeric;
+
+namespace {
+
+template <class Fn>
+void forEachListed(std::string_view list, Fn&& fn) {
+  while (!list.empty()) {
+    std::size_t comma = list.find(',');
+    std::string_view item = list.substr(0, comma);
+    list.remove_prefix(comma == std::string_view::npos ? list.size() : comma + 1);
+    if (!item.empty()) fn(item);
+  }
+}
+
+}  // namespace
+
+std::string IrcSession::roomIfIn(std::string_view channel) const {
+  if (channel.size() < 2 || channel.front() != '#') return {};
+  for (const std::string& room : member_->rooms) {
+    if (chat::sameName(room, channel.substr(1))) return room;
+  }
+  return {};
+}
+
+void IrcSession::onJoin(const IrcMessage& m) {
+  if (m.paramCount == 0) return numeric(n::kNeedMoreParams, {"JOIN", "Not enough parameters"});
+  if (m.param(0) == "0") {  // leave every channel
+    std::vector<std::string> rooms = member_->rooms;
+    for (const std::string& room : rooms) {
+      send(frontEnd_.renderer().sourceOf(member_->nick, member_->origin), "PART",
+           {channelOf(room)});
+      frontEnd_.rooms().leaveRoom(*member_, room);
+    }
+    return;
+  }
+  forEachListed(m.param(0), [&](std::string_view channel) {
+    if (ended_) return;
+    if (!isValidChannel(channel) || !chat::isValidRoom(channel.substr(1)))
+      return numeric(n::kNoSuchChannel, {channel, "No such channel"});
+    if (!roomIfIn(channel).empty()) return;  // already there
+    auto& rooms = frontEnd_.rooms();
+    rooms.enterRoom(*member_, channel.substr(1));
+    std::string name = channelOf(rooms.roomName(channel.substr(1)));
+    send(frontEnd_.renderer().sourceOf(member_->nick, member_->origin), "JOIN", {name});
+    if (const chat::RoomTopic* topic = rooms.topicOf(channel.substr(1));
+        topic && !topic->text.empty()) {
+      numeric(n::kTopic, {name, topic->text});
+      numeric(n::kTopicWhoTime, {name, topic->setBy, std::to_string(topic->setAtSeconds)});
+    }
+    sendNames({name}, name);
+  });
+}
+
+void IrcSession::onPart(const IrcMessage& m) {
+  if (m.paramCount == 0) return numeric(n::kNeedMoreParams, {"PART", "Not enough parameters"});
+  std::string_view reason = m.param(1);
+  forEachListed(m.param(0), [&](std::string_view channel) {
+    std::string room = roomIfIn(channel);
+    if (room.empty()) {
+      bool exists = channel.size() > 1 && frontEnd_.rooms().membersIn(channel.substr(1)) != nullptr;
+      return numeric(exists ? n::kNotOnChannel : n::kNoSuchChannel,
+                     {channel, exists ? "You're not on that channel" : "No such channel"});
+    }
+    std::string source = frontEnd_.renderer().sourceOf(member_->nick, member_->origin);
+    if (reason.empty()) {
+      send(source, "PART", {channelOf(room)});
+    } else {
+      send(source, "PART", {channelOf(room), reason}, true);
+    }
+    frontEnd_.rooms().leaveRoom(*member_, room, reason);
+  });
+}
+
+// "NAMES #a,#b": the 353 lines of each channel, then one 366 naming the
+// whole list, as clients asking for several expect.
+void IrcSession::onNames(const IrcMessage& m) {
+  if (m.paramCount == 0) return numeric(n::kEndOfNames, {"*", "End of /NAMES list"});
+  std::vector<std::string> channels;
+  forEachListed(m.param(0), [&](std::string_view channel) {
+    if (channel.size() > 1 && frontEnd_.rooms().membersIn(channel.substr(1)) != nullptr)
+      channels.push_back(channelOf(frontEnd_.rooms().roomName(channel.substr(1))));
+  });
+  sendNames(channels, std::string(m.param(0)));
+}
+
+// 353 lines of nicks (as many as fit), then 366. Other servers' members are
+// asked for through the service, so the answer may come later; the 366
+// follows the last channel's answer.
+void IrcSession::sendNames(const std::vector<std::string>& channels, const std::string& label) {
+  if (channels.empty()) return numeric(n::kEndOfNames, {label, "End of /NAMES list"});
+  auto pending = std::make_shared<std::size_t>(channels.size());
+  for (const std::string& channel : channels) {
+    frontEnd_.rooms().who(
+        *member_, channel.substr(1),
+        [this, channel, label, pending](const std::vector<std::string>& nicks, bool) {
+          auto& rooms = frontEnd_.rooms();
+          std::string_view room = std::string_view(channel).substr(1);
+          std::string_view symbol = rooms.isSecret(room) ? "@" : "=";
+          std::string line;
+          for (const std::string& nick : nicks) {
+            if (line.size() + nick.size() > 400) {
+              numeric(n::kNamReply, {symbol, channel, line});
+              line.clear();
+            }
+            if (!line.empty()) line.push_back(' ');
+            chat::Member* who = rooms.findByNick(nick);
+            if (who && rooms.isOperator(*who, room)) {
+              line.push_back('@');
+            } else if (who && rooms.isVoiced(*who, room)) {
+              line.push_back('+');
+            }
+            line.append(nick);
+          }
+          if (!line.empty()) numeric(n::kNamReply, {symbol, channel, line});
+          if (--*pending == 0) numeric(n::kEndOfNames, {label, "End of /NAMES list"});
+        });
+  }
+}
+
+void IrcSession::onTopic(const IrcMessage& m) {
+  if (m.paramCount == 0) return numeric(n::kNeedMoreParams, {"TOPIC", "Not enough parameters"});
+  std::string_view channel = m.param(0);
+  auto& rooms = frontEnd_.rooms();
+  if (channel.size() < 2 || channel.front() != '#' || rooms.membersIn(channel.substr(1)) == nullptr)
+    return numeric(n::kNoSuchChannel, {channel, "No such channel"});
+  std::string name = channelOf(rooms.roomName(channel.substr(1)));
+  std::string room = roomIfIn(channel);
+  if (m.paramCount == 1) {
+    const chat::RoomTopic* topic = rooms.topicOf(channel.substr(1));
+    if (topic == nullptr || topic->text.empty())
+      return numeric(n::kNoTopic, {name, "No topic is set"});
+    numeric(n::kTopic, {name, topic->text});
+    return numeric(n::kTopicWhoTime, {name, topic->setBy, std::to_string(topic->setAtSeconds)});
+  }
+  if (room.empty()) return numeric(n::kNotOnChannel, {name, "You're not on that channel"});
+  if (rooms.topicLocked(room) && !rooms.isOperator(*member_, room))
+    return numeric(n::kChanOPrivsNeeded, {name, "You're not channel operator"});
+  rooms.setTopic(*member_, room, m.param(1).substr(0, 390));
+}
+
+void IrcSession::onList(const IrcMessage& m) {
+  std::string filter(m.param(0));
+  frontEnd_.rooms().listRooms(*member_, [this, filter](const auto& all, bool) {
+    numeric(n::kListStart, {"Channel", "Users  Name"});
+    for (const auto& [room, count] : all) {
+      std::string channel = channelOf(room);
+      if (!filter.empty()) {
+        bool listed = false;
+        forEachListed(filter, [&](std::string_view f) { listed |= chat::sameName(f, channel); });
+        if (!listed) continue;
+      }
+      if (frontEnd_.rooms().isSecret(room) && roomIfIn(channel).empty()) continue;
+      const chat::RoomTopic* topic = frontEnd_.rooms().topicOf(room);
+      numeric(n::kList, {channel, std::to_string(count), topic ? topic->text : std::string()});
+    }
+    numeric(n::kListEnd, {"End of /LIST"});
+  });
+}
+
+namespace {
+
+// IRC masks: '*' any run, '?' any one byte, compared case-folded.
+bool maskMatches(std::string_view mask, std::string_view text) {
+  std::string m = chat::foldName(mask), t = chat::foldName(text);
+  std::size_t mi = 0, ti = 0, star = std::string::npos, mark = 0;
+  while (ti < t.size()) {
+    if (mi < m.size() && (m[mi] == '?' || m[mi] == t[ti])) {
+      ++mi, ++ti;
+    } else if (mi < m.size() && m[mi] == '*') {
+      star = mi++;
+      mark = ti;
+    } else if (star != std::string::npos) {
+      mi = star + 1;
+      ti = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (mi < m.size() && m[mi] == '*') ++mi;
+  return mi == m.size();
+}
+
+}  // namespace
+
+// WHO #channel, or WHO MASK over every user's nick (and user, host,
+// realname); "WHO" and "WHO 0" mean every user. "WHO MASK %FIELDS[,TOKEN]"
+// (WHOX) answers 354 with the fields asked for, in WHOX's fixed order.
+void IrcSession::onWho(const IrcMessage& m) {
+  std::string mask(m.param(0));
+  auto& rooms = frontEnd_.rooms();
+  const std::string& server = frontEnd_.options().serverName;
+  std::string_view whox = m.param(1);
+  std::string_view token;
+  bool isWhox = !whox.empty() && whox.front() == '%';
+  if (isWhox) {
+    whox.remove_prefix(1);
+    if (std::size_t comma = whox.find(','); comma != std::string_view::npos) {
+      token = whox.substr(comma + 1);
+      whox = whox.substr(0, comma);
+    }
+  }
+  auto reply = [&](std::string_view channel, const chat::Member& who, char prefix) {
+    std::string origin = who.origin.empty() ? who.nick + "@" + server : who.origin;
+    std::size_t at = origin.find('@');
+    std::string user = origin.substr(0, at), host = origin.substr(at + 1);
+    std::string flags = who.away.empty() ? "H" : "G";
+    if (who.serverOperator) flags.push_back('*');
+    if (prefix != 0) flags.push_back(prefix);
+    const std::string& realname = who.realname.empty() ? who.nick : who.realname;
+    if (!isWhox) {
+      return numeric(n::kWhoReply, {channel, user, host, server, who.nick, flags, "0 " + realname});
+    }
+    std::vector<std::string> fields{nick()};
+    for (char c : std::string_view("tcuihsnfdlaor")) {
+      if (whox.find(c) == std::string_view::npos) continue;
+      switch (c) {
+        case 't':
+          if (!token.empty()) fields.emplace_back(token);
+          break;
+        case 'c':
+          fields.emplace_back(channel);
+          break;
+        case 'u':
+          fields.push_back(user);
+          break;
+        case 'i':
+          fields.emplace_back(host.find_first_not_of("0123456789.:abcdef") == std::string::npos
+                                  ? host
+                                  : "255.255.255.255");
+          break;
+        case 'h':
+          fields.push_back(host);
+          break;
+        case 's':
+          fields.push_back(server);
+          break;
+        case 'n':
+          fields.push_back(who.nick);
+          break;
+        case 'f':
+          fields.push_back(flags);
+          break;
+        case 'd':
+          fields.emplace_back("0");
+          break;
+        case 'l':
+          fields.emplace_back("0");
+          break;
+        case 'a':
+          fields.emplace_back("0");
+          break;
+        case 'o':
+          fields.emplace_back("n/a");
+          break;
+        case 'r':
+          fields.push_back(realname);
+          break;
+      }
+    }
+    std::vector<std::string_view> views(fields.begin(), fields.end());
+    out_.clear();
+    appendIrcLine(out_, server, n::kWhoSpcRpl, views.data(), views.size(),
+                  whox.find('r') != std::string_view::npos);
+    connection_->send(out_);
+  };
+  auto prefixOf = [&](const chat::Member& who, std::string_view room) -> char {
+    if (rooms.isOperator(who, room)) return '@';
+    return rooms.isVoiced(who, room) ? '+' : char(0);
+  };
+  auto sharesRoom = [&](const chat::Member& who) {
+    for (const std::string& room : who.rooms) {
+      if (!roomIfIn(channelOf(room)).empty()) return true;
+    }
+    return false;
+  };
+  if (!mask.empty() && mask.front() == '#') {
+    if (const auto* members = rooms.membersIn(mask.substr(1))) {
+      std::string channel = channelOf(rooms.roomName(mask.substr(1)));
+      for (const chat::Member* who : *members) reply(channel, *who, prefixOf(*who, mask.substr(1)));
+    }
+  } else {
+    std::string_view pattern = mask.empty() || mask == "0" ? std::string_view("*") : mask;
+    rooms.forEachMember([&](const chat::Member& who) {
+      std::size_t at = who.origin.find('@');
+      bool hit = maskMatches(pattern, who.nick) || maskMatches(pattern, who.realname) ||
+                 (at != std::string::npos && (maskMatches(pattern, who.origin.substr(0, at)) ||
+                                              maskMatches(pattern, who.origin.substr(at + 1))));
+      // Invisible users show up by their exact nick, or to those who
+      // share a channel with them, not in a search.
+      bool exact = chat::sameName(pattern, who.nick);
+      if (!hit || (who.invisible && !exact && !sharesRoom(who) && &who != member_)) return;
+      std::string channel = who.rooms.empty() ? "*" : channelOf(who.rooms.front());
+      reply(channel, who, who.rooms.empty() ? char(0) : prefixOf(who, who.rooms.front()));
+    });
+  }
+  numeric(n::kEndOfWho, {mask.empty() ? "*" : mask, "End of WHO list"});
+}
+
+void IrcSession::onKick(const IrcMessage& m) {
+  if (m.paramCount < 2) return numeric(n::kNeedMoreParams, {"KICK", "Not enough parameters"});
+  std::string_view channel = m.param(0);
+  if (channel.size() < 2 || frontEnd_.rooms().membersIn(channel.substr(1)) == nullptr)
+    return numeric(n::kNoSuchChannel, {channel, "No such channel"});
+  numeric(n::kChanOPrivsNeeded, {channel, "You're not channel operator"});
+}
+
+}  // namespace uvreactor::protocols::irc

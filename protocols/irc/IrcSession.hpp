@@ -1,0 +1,106 @@
+// IrcSession: one IRC client: registration (CAP, PASS, NICK, USER), then
+// its commands as a member of the room service.
+//
+// Supported: CAP LS/LIST/REQ/END (no capabilities), PASS, NICK, USER,
+// PING/PONG, QUIT, JOIN (several channels, JOIN 0), PART, PRIVMSG and
+// NOTICE to channels and nicks (CTCP ACTION is /me), NAMES, TOPIC, LIST,
+// WHO (channels and nick masks), WHOIS, LUSERS, AWAY, OPER, MODE (a
+// channel's creator is its operator and may give +o and set +t, the topic
+// lock, on by default; +n is always on; the ban list is always empty; no
+// user modes), with the error numerics of RFC 2812. KICK is not supported. Lines over 512 bytes
+// (tags aside) get 417 and are ignored; a line over the tag allowance too ends the session.
+//
+// Created by IrcFrontEnd's factory, owned by its connection. Loop-thread only.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "chat/ChatRoomService.hpp"
+#include "irc/IrcMessage.hpp"
+#include "uvreactor/ConnectionHandler.hpp"
+#include "uvreactor/LineCodec.hpp"
+
+namespace uvreactor::protocols::irc {
+
+class IrcFrontEnd;
+
+class IrcSession final : public ConnectionHandler {
+ public:
+  explicit IrcSession(IrcFrontEnd& frontEnd);
+  ~IrcSession() override;
+
+  void onOpen(Connection& connection) override;
+  void onData(Connection& connection, std::string_view bytes) override;
+  void onEof(Connection& connection) override;
+  void onClose(Connection& connection, const Error& reason) override;
+
+  // From the front end's timer: pings an idle client, drops a silent one.
+  void checkAlive(uint64_t nowMs);
+
+ private:
+  bool handleLine(std::string_view line);
+  void dispatch(const IrcMessage& m);
+  bool registered() const { return member_ != nullptr; }
+  const std::string& nick() const;
+
+  // Registration (IrcSession.cpp).
+  void onCap(const IrcMessage& m);
+  void onPass(const IrcMessage& m);
+  void onNick(const IrcMessage& m);
+  void onUser(const IrcMessage& m);
+  void tryRegister();
+  void welcome();
+  void onQuit(const IrcMessage& m);
+  bool floodOk();
+
+  // Messages and queries about people (IrcMessaging.cpp).
+  void onMessage(const IrcMessage& m, bool notice);
+  void onWhois(const IrcMessage& m);
+  void onLusers();
+  void onMode(const IrcMessage& m);
+  void onChannelMode(const IrcMessage& m);
+  void onAway(const IrcMessage& m);
+  void onOper(const IrcMessage& m);
+
+  // Channels (IrcChannels.cpp).
+  void onJoin(const IrcMessage& m);
+  void onPart(const IrcMessage& m);
+  void onNames(const IrcMessage& m);
+  void sendNames(const std::vector<std::string>& channels, const std::string& label);
+  void onTopic(const IrcMessage& m);
+  void onList(const IrcMessage& m);
+  void onWho(const IrcMessage& m);
+  void onKick(const IrcMessage& m);
+  // The member's spelling of `channel`'s room, or empty if not in it.
+  std::string roomIfIn(std::string_view channel) const;
+
+  // Replies: ":server CODE nick params..." (the last one as text), and any line.
+  void numeric(std::string_view code, std::initializer_list<std::string_view> params);
+  void send(std::string_view source, std::string_view command,
+            std::initializer_list<std::string_view> params, bool trailing = false);
+  void endSession(std::string_view reason, std::string_view error);
+
+  IrcFrontEnd& frontEnd_;
+  Connection* connection_ = nullptr;
+  chat::Member* member_ = nullptr;
+  LineCodec codec_;
+  std::string nick_;  // before registration
+  std::string user_;
+  std::string realname_;
+  std::string host_;
+  bool gotUser_ = false;
+  bool capNegotiating_ = false;
+  bool passwordGiven_ = false;
+  bool ended_ = false;
+  uint64_t lastHeardMs_ = 0;
+  uint64_t pingSentMs_ = 0;
+  double floodTokens_ = 0;
+  uint64_t floodAtMs_ = 0;
+  std::string out_;
+};
+
+}  // namespace uvreactor::protocols::irc
