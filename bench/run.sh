@@ -11,7 +11,9 @@
 # Env: ROUNDS, T (seconds per workload, default 3), W (workloads) and ONLY
 #      (peers) as in the kit's anchors.sh; DETERMINISTIC=0 skips strace/callgrind;
 #      CHAT=0 skips the chat fan-out benchmark (about 17 minutes);
-#      WORKERS=0 skips the workers axis (bench/workers.sh, about 2 minutes).
+#      WORKERS=0 skips the workers axis (bench/workers.sh, about 2 minutes);
+#      BACKPLANE=0 skips chat through Redis (bench/backplane.sh, about 3 minutes);
+#      IRC=0 skips IRC against ngircd and InspIRCd (bench/irc.sh, about 4 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 KIT=$(cd "${1:-../shared/bench}" 2>/dev/null && pwd) || {
@@ -70,4 +72,10 @@ fi
 if [ "${CHAT:-1}" != 0 ]; then
   # Its own rounds and run length: the echo run's T and W mean other things.
   env -u T -u W -u ONLY bench/chat.sh "$KIT/chat"
+fi
+if [ "${BACKPLANE:-1}" != 0 ]; then
+  env -u T -u W bench/backplane.sh "$KIT/chat"
+fi
+if [ "${IRC:-1}" != 0 ]; then
+  env -u T -u W bench/irc.sh
 fi

@@ -57,7 +57,7 @@ for s in scripts/stress-*.sh; do
   "$s"
 done
 echo "== scripts/stress-chat.sh across 3 servers sharing the room through Redis"
-SERVERS=3 scripts/stress-chat.sh
+SERVERS=3 scripts/stress-chat.sh 100 20
 echo "== fuzzing (bounded)"
-FUZZ_SECONDS=${FUZZ_SECONDS:-12} scripts/fuzz.sh
+FUZZ_SECONDS=${FUZZ_SECONDS:-8} scripts/fuzz.sh
 echo "== all tests passed"

@@ -146,7 +146,9 @@ void IrcSession::onMode(const IrcMessage& m) {
       applied.append("-o");
     }
   }
-  if (!applied.empty()) send(member_->nick, "MODE", {member_->nick, applied}, true);
+  if (!applied.empty())
+    send(frontEnd_.renderer().sourceOf(member_->nick, member_->origin), "MODE",
+         {member_->nick, applied}, true);
 }
 
 // Channel modes: +t (topic lock), +s (secret), +o and +v change; +n is
