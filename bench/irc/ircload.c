@@ -40,18 +40,18 @@ typedef struct {
   int fd;
   char in[16384];
   int inlen;
-  char *out;
+  char* out;
   size_t outlen, outcap;
-  uint32_t *next;   // next seq expected from each client id
-  uint32_t seq;     // my line in flight
-  uint32_t got;     // receivers of my line in flight
+  uint32_t* next;  // next seq expected from each client id
+  uint32_t seq;    // my line in flight
+  uint32_t got;    // receivers of my line in flight
   int inflight;
 } client_t;
 
-static client_t *C;
+static client_t* C;
 static int N, R = 1, BYTES = 64, ep;
 static uint64_t delivered, order_errors, bad, sent, completed, lat_n;
-static uint64_t *hist;  // 10 us buckets up to 10 s
+static uint64_t* hist;  // 10 us buckets up to 10 s
 #define HIST 1000000
 
 static uint64_t now_ns(void) {
@@ -59,10 +59,15 @@ static uint64_t now_ns(void) {
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
-static int room_size(int k) { return N / R + (k < N % R ? 1 : 0); }
-static void die(const char *what) { perror(what); exit(1); }
+static int room_size(int k) {
+  return N / R + (k < N % R ? 1 : 0);
+}
+static void die(const char* what) {
+  perror(what);
+  exit(1);
+}
 
-static void writeall(int fd, const char *p, size_t n) {
+static void writeall(int fd, const char* p, size_t n) {
   while (n > 0) {
     ssize_t w = write(fd, p, n);
     if (w < 0 && errno == EINTR) continue;
@@ -73,9 +78,9 @@ static void writeall(int fd, const char *p, size_t n) {
 }
 
 // Blocking: reads lines until one contains `want`.
-static void read_until(client_t *c, const char *want) {
+static void read_until(client_t* c, const char* want) {
   for (;;) {
-    char *nl;
+    char* nl;
     while ((nl = memchr(c->in, '\n', (size_t)c->inlen)) != NULL) {
       *nl = 0;
       int hit = strstr(c->in, want) != NULL;
@@ -99,7 +104,7 @@ static void read_until(client_t *c, const char *want) {
   }
 }
 
-static void queue(client_t *c, const char *p, size_t n) {
+static void queue(client_t* c, const char* p, size_t n) {
   if (c->outlen + n > c->outcap) {
     c->outcap = (c->outlen + n) * 2;
     c->out = realloc(c->out, c->outcap);
@@ -108,7 +113,7 @@ static void queue(client_t *c, const char *p, size_t n) {
   c->outlen += n;
 }
 
-static void flush(client_t *c) {
+static void flush(client_t* c) {
   size_t off = 0;
   while (off < c->outlen) {
     ssize_t w = write(c->fd, c->out + off, c->outlen - off);
@@ -124,7 +129,7 @@ static void flush(client_t *c) {
   epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
-static void send_line(client_t *c) {
+static void send_line(client_t* c) {
   int i = (int)(c - C);
   char line[8192];
   int k = snprintf(line, sizeof line, "PRIVMSG #r%d :%u %" PRIu64 " ", i % R, c->seq, now_ns());
@@ -138,20 +143,20 @@ static void send_line(client_t *c) {
 }
 
 // ":c<S>!... PRIVMSG #r<K> :<seq> <ns> ..."
-static void on_line(client_t *c, char *line, uint64_t now) {
+static void on_line(client_t* c, char* line, uint64_t now) {
   if (strncmp(line, "PING ", 5) == 0) {
     char pong[600];
     int k = snprintf(pong, sizeof pong, "PONG %s\n", line + 5);
     queue(c, pong, (size_t)k);
     return;
   }
-  char *priv = strstr(line, " PRIVMSG #");
+  char* priv = strstr(line, " PRIVMSG #");
   if (line[0] != ':' || line[1] != 'c' || priv == NULL) {
     if (strstr(line, " PRIVMSG ") || strstr(line, " NOTICE ")) bad++;
     return;
   }
   int s = atoi(line + 2);
-  char *text = strstr(priv, " :");
+  char* text = strstr(priv, " :");
   if (s < 0 || s >= N || text == NULL || s % R != (int)(c - C) % R || s == (int)(c - C)) {
     bad++;
     return;
@@ -168,7 +173,7 @@ static void on_line(client_t *c, char *line, uint64_t now) {
   uint64_t us10 = (now - ts) / 10000;
   hist[us10 < HIST ? us10 : HIST - 1]++;
   lat_n++;
-  client_t *from = &C[s];
+  client_t* from = &C[s];
   if (from->inflight && from->seq == seq && ++from->got == (uint32_t)(room_size(s % R) - 1)) {
     from->inflight = 0;
     from->seq++;
@@ -180,12 +185,12 @@ static uint64_t cpu_ticks(int pid) {
   if (pid <= 0) return 0;
   char path[64], buf[2048];
   snprintf(path, sizeof path, "/proc/%d/stat", pid);
-  FILE *f = fopen(path, "r");
+  FILE* f = fopen(path, "r");
   if (!f) return 0;
   size_t n = fread(buf, 1, sizeof buf - 1, f);
   fclose(f);
   buf[n] = 0;
-  char *p = strrchr(buf, ')');
+  char* p = strrchr(buf, ')');
   unsigned long ut = 0, st = 0;
   if (p) sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st);
   return ut + st;
@@ -200,20 +205,38 @@ static uint64_t pct(double q) {
   return 0;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   int port = 0, pid = 0, opt;
   double seconds = 5;
-  const char *oper = NULL;
+  const char* oper = NULL;
   while ((opt = getopt(argc, argv, "p:c:r:t:s:S:O:")) != -1) {
     switch (opt) {
-      case 'p': port = atoi(optarg); break;
-      case 'c': N = atoi(optarg); break;
-      case 'r': R = atoi(optarg); break;
-      case 't': seconds = atof(optarg); break;
-      case 's': BYTES = atoi(optarg); break;
-      case 'S': pid = atoi(optarg); break;
-      case 'O': oper = optarg; break;
-      default: fprintf(stderr, "usage: ircload -p PORT -c CLIENTS [-r ROOMS] [-t S] [-s BYTES] [-S PID] [-O NAME:PASS]\n"); return 2;
+      case 'p':
+        port = atoi(optarg);
+        break;
+      case 'c':
+        N = atoi(optarg);
+        break;
+      case 'r':
+        R = atoi(optarg);
+        break;
+      case 't':
+        seconds = atof(optarg);
+        break;
+      case 's':
+        BYTES = atoi(optarg);
+        break;
+      case 'S':
+        pid = atoi(optarg);
+        break;
+      case 'O':
+        oper = optarg;
+        break;
+      default:
+        fprintf(stderr,
+                "usage: ircload -p PORT -c CLIENTS [-r ROOMS] [-t S] [-s BYTES] [-S PID] [-O "
+                "NAME:PASS]\n");
+        return 2;
     }
   }
   if (port <= 0 || N < 2 || R < 1 || N / R < 2) {
@@ -229,9 +252,9 @@ int main(int argc, char **argv) {
   char opername[128] = "", operpass[128] = "";
   if (oper) sscanf(oper, "%127[^:]:%127s", opername, operpass);
   for (int i = 0; i < N; i++) {
-    client_t *c = &C[i];
+    client_t* c = &C[i];
     c->fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sa, sizeof sa) < 0) die("connect");
+    if (c->fd < 0 || connect(c->fd, (struct sockaddr*)&sa, sizeof sa) < 0) die("connect");
     int one = 1;
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     c->next = calloc((size_t)N, sizeof *c->next);
@@ -274,7 +297,7 @@ int main(int argc, char **argv) {
     int n = epoll_wait(ep, evs, 256, 100);
     now = now_ns();
     for (int e = 0; e < n; e++) {
-      client_t *c = &C[evs[e].data.u32];
+      client_t* c = &C[evs[e].data.u32];
       if (evs[e].events & EPOLLIN) {
         ssize_t r = read(c->fd, buf, sizeof buf);
         if (r <= 0) {
@@ -296,14 +319,16 @@ int main(int argc, char **argv) {
     }
     // Senders whose line completed send the next, until the load ends.
     for (int i = 0; i < N; i++) {
-      client_t *c = &C[i];
+      client_t* c = &C[i];
       if (!c->inflight && now < stop) send_line(c);
       if (c->outlen) flush(c);
     }
   }
   uint64_t t1 = now_ns(), cpu1 = cpu_ticks(pid);
   uint64_t expected = 0;
-  for (int i = 0; i < N; i++) expected += (uint64_t)(room_size(i % R) - 1) * C[i].seq + (C[i].inflight ? (uint64_t)(room_size(i % R) - 1) : 0);
+  for (int i = 0; i < N; i++)
+    expected += (uint64_t)(room_size(i % R) - 1) * C[i].seq +
+                (C[i].inflight ? (uint64_t)(room_size(i % R) - 1) : 0);
   double secs = (double)(t1 - t0) / 1e9;
   double cpu_us = (double)(cpu1 - cpu0) * 1e6 / (double)sysconf(_SC_CLK_TCK);
   printf("clients=%d rooms=%d sent=%" PRIu64 " delivered=%" PRIu64 " expected=%" PRIu64
