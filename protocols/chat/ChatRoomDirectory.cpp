@@ -93,14 +93,22 @@ bool ChatRoomService::isOperator(const Member& member, std::string_view room) co
   return it != rooms_.end() && it->second.operators.count(member.id) != 0;
 }
 
+namespace {
+
+// Operator and voice marks are sets of member ids.
+void mark(std::unordered_set<uint64_t>& marks, uint64_t id, bool on) {
+  if (on) {
+    marks.insert(id);
+  } else {
+    marks.erase(id);
+  }
+}
+
+}  // namespace
+
 void ChatRoomService::setOperator(std::string_view room, const Member& member, bool on) {
   auto it = rooms_.find(foldName(room));
-  if (it == rooms_.end()) return;
-  if (on) {
-    it->second.operators.insert(member.id);
-  } else {
-    it->second.operators.erase(member.id);
-  }
+  if (it != rooms_.end()) mark(it->second.operators, member.id, on);
 }
 
 bool ChatRoomService::topicLocked(std::string_view room) const {
@@ -120,12 +128,7 @@ bool ChatRoomService::isVoiced(const Member& member, std::string_view room) cons
 
 void ChatRoomService::setVoiced(std::string_view room, const Member& member, bool on) {
   auto it = rooms_.find(foldName(room));
-  if (it == rooms_.end()) return;
-  if (on) {
-    it->second.voiced.insert(member.id);
-  } else {
-    it->second.voiced.erase(member.id);
-  }
+  if (it != rooms_.end()) mark(it->second.voiced, member.id, on);
 }
 
 bool ChatRoomService::isSecret(std::string_view room) const {
