@@ -9,55 +9,69 @@ cd "$(dirname "$0")/.."
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 JOBS=$(nproc)
 
+# Each stage prints its own duration, so the budget (about 15 minutes on 2
+# cores) can be checked stage by stage.
+stage_name=""
+stage_start=$SECONDS
+stage() {
+  if [ -n "$stage_name" ]; then
+    echo "-- $stage_name: $((SECONDS - stage_start)) s"
+  fi
+  stage_name="$1"
+  stage_start=$SECONDS
+  echo "== $1"
+}
+
 # Every build here turns warnings into errors (UVR_WERROR); a user's plain
 # build does not.
-echo "== build: shared library (BUILD_SHARED_LIBS=ON), RelWithDebInfo, -Werror"
+stage "build: shared library (BUILD_SHARED_LIBS=ON), RelWithDebInfo, -Werror"
 scripts/setup.sh build -DBUILD_SHARED_LIBS=ON -DUVR_WERROR=ON
-echo "== unit and integration tests against the shared library"
+stage "unit and integration tests against the shared library"
 ctest --test-dir build --output-on-failure -j"$JOBS"
 
-echo "== Release build with tests (GCC -O3 raises warnings -O2 does not; bench/run.sh uses it)"
+stage "Release build with tests (GCC -O3 raises warnings -O2 does not; bench/run.sh uses it)"
 scripts/setup.sh build-release -DCMAKE_BUILD_TYPE=Release -DUVR_TESTS=ON -DUVR_WERROR=ON
 
-echo "== build and test under ASan + UBSan (static library)"
+stage "build and test under ASan + UBSan (static library)"
 scripts/setup.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DUVR_SANITIZE=ON -DUVR_WERROR=ON
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$JOBS"
 
-echo "== adversarial soak, 30 s, ASan+UBSan server (scripts/soak.sh for longer runs)"
+stage "adversarial soak, 30 s, ASan+UBSan server (scripts/soak.sh for longer runs)"
 # The same 3 s latency bound as the release build: with the read budget the
 # worst well-behaved line took 1.15 s under ASan (3.5 s before it) and
 # 0.17 s in a release build (0.36 s before).
 ASAN_OPTIONS=detect_leaks=1:quarantine_size_mb=64 \
   UBSAN_OPTIONS=print_stacktrace=1 scripts/soak.sh 30 build-asan/bin/uvreactor-server 400
 
-echo "== ThreadSanitizer: cross-thread post while serving"
+stage "ThreadSanitizer: cross-thread post while serving"
 # Built with clang, so every test also compiles warning-free under Clang 14.
 CC=clang CXX=clang++ scripts/setup.sh build-tsan -DCMAKE_BUILD_TYPE=Debug -DUVR_TSAN=ON -DUVR_WERROR=ON
 TSAN_OPTIONS=halt_on_error=1 build-tsan/bin/integration_tests --gtest_filter='Loop.*'
 
-echo "== embedding: install, find_package, add_subdirectory, pkg-config (examples/)"
+stage "embedding: install, find_package, add_subdirectory, pkg-config (examples/)"
 scripts/check-readme-samples.py
 FROM_BUILD=build-release scripts/examples.sh
 
-echo "== workers: queued connections of an exiting worker (own network namespace)"
+stage "workers: queued connections of an exiting worker (own network namespace)"
 scripts/workers-migrate.sh build/bin/uvreactor-server
 
-echo "== chat across hosts: Redis and two servers in network namespaces, a partition"
+stage "chat across hosts: Redis and two servers in network namespaces, a partition"
 scripts/backplane-netns.sh build/bin/uvreactor-server
 
-echo "== IRC: the irctest suite's core subset (skipped where ../shared/irctest is absent)"
+stage "IRC: the irctest suite's core subset (skipped where ../shared/irctest is absent)"
 scripts/irctest.sh ../shared/irctest build/bin/uvreactor-server
 
-echo "== netcat smoke test"
+stage "netcat smoke test"
 scripts/smoke-nc.sh build/bin/uvreactor-server
 for s in scripts/stress-*.sh; do
   [ -x "$s" ] || continue
-  echo "== $s"
+  stage "$s"
   "$s"
 done
-echo "== scripts/stress-chat.sh across 3 servers sharing the room through Redis"
+stage "scripts/stress-chat.sh across 3 servers sharing the room through Redis"
 SERVERS=3 scripts/stress-chat.sh 100 20
-echo "== fuzzing (bounded)"
+stage "fuzzing (bounded)"
 FUZZ_SECONDS=${FUZZ_SECONDS:-8} scripts/fuzz.sh
-echo "== all tests passed"
+stage "done"
+echo "== all tests passed in $SECONDS s"
