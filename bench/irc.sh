@@ -6,7 +6,10 @@
 # everywhere: uvreactor --irc-flood 0; ngircd MaxConnectionsIP = 0,
 # MaxPenaltyTime = 0 and its clients OPER and set +F (relaxed flood
 # protection, past its 3-commands-per-loop throttle); InspIRCd fakelag="no"
-# and a huge commandrate. Workloads as the chat kit's: a) 100 clients, 1
+# and a huge commandrate. ngircd and InspIRCd leave Nagle's algorithm on, so
+# ircload acknowledges every read at once (TCP_QUICKACK): otherwise a
+# delayed ACK holds their second small write to a client for about 40 ms
+# and the run measures that timer. Workloads as the chat kit's: a) 100 clients, 1
 # room; b) 1000 clients, 1 room; c) 1000 clients, 50 rooms; 64-byte lines.
 # ROUNDS rounds (default 3), servers interleaved and rotated; medians.
 # Writes bench/results/irc-latest.md and a dated copy, raw lines beside.
