@@ -2,7 +2,7 @@
 # Runs the IRC server test suite (irctest) against uvreactor-server
 # --protocol irc: the core subset of the IRC issue (registration, PING,
 # JOIN, PART, messages, NAMES, TOPIC, QUIT, ISUPPORT, LIST, regressions,
-# WHO). Skips with a message when the suite is absent. Prints pytest's
+# WHO), plus KICK. Skips with a message when the suite is absent. Prints pytest's
 # summary; exits non-zero if any test fails.
 # Usage: scripts/irctest.sh [path-to-irctest] [SERVER_BINARY]
 #        (defaults ../shared/irctest and build/bin/uvreactor-server)
@@ -19,7 +19,7 @@ fi
 scripts/install-packages.sh python3-pytest python3-pytest-xdist python3-pytest-timeout \
   python3-filelock python3-ecdsa >/dev/null
 tests=()
-for t in connection_registration pingpong join part messages names topic quit isupport list regressions who; do
+for t in connection_registration pingpong join part messages names topic quit isupport list regressions who kick; do
   tests+=("irctest/server_tests/$t.py")
 done
 cd "$SUITE"

@@ -12,8 +12,9 @@ using chat::RoomEventKind;
 constexpr std::string_view kMagic = "uvr1";
 
 // Only events one server sends another; the link notices are local.
-constexpr std::array<std::pair<RoomEventKind, std::string_view>, 11> kKinds{{
+constexpr std::array<std::pair<RoomEventKind, std::string_view>, 12> kKinds{{
     {RoomEventKind::ModeChanged, "mode"},
+    {RoomEventKind::Kicked, "kicked"},
     {RoomEventKind::Said, "said"},
     {RoomEventKind::Acted, "acted"},
     {RoomEventKind::Noticed, "noticed"},
@@ -54,7 +55,8 @@ bool validFor(const chat::RoomEvent& e) {
   if (!chat::isValidNick(e.nick)) return false;
   bool targetOk = e.kind == RoomEventKind::ModeChanged
                       ? e.target.empty() || chat::isValidNick(e.target)
-                      : e.target.empty();
+                  : e.kind == RoomEventKind::Kicked ? chat::isValidNick(e.target)
+                                                    : e.target.empty();
   if (isPrivate ? !e.room.empty() || !chat::isValidNick(e.target)
                 : !chat::isValidRoom(e.room) || !targetOk)
     return false;

@@ -1,45 +1,16 @@
 #include "chat/ChatRoomService.hpp"
 
 #include <algorithm>
-#include <array>
 #include <ctime>
 
 #include "chat/Names.hpp"
 
 namespace uvreactor::protocols::chat {
-namespace {
 
-// An event rendered at most once per renderer during one delivery.
-class RenderedOnce {
- public:
-  explicit RenderedOnce(const RoomEvent& event) : event_(event) {}
-  const Payload& forRenderer(const RoomEventRenderer* renderer) {
-    for (std::size_t i = 0; i < used_; ++i) {
-      if (slots_[i].first == renderer) return slots_[i].second;
-    }
-    if (used_ == slots_.size()) {  // more front ends than slots: render again
-      spare_ = renderer->render(event_);
-      return spare_;
-    }
-    slots_[used_] = {renderer, renderer->render(event_)};
-    return slots_[used_++].second;
-  }
-
- private:
-  const RoomEvent& event_;
-  std::array<std::pair<const RoomEventRenderer*, Payload>, 4> slots_;
-  std::size_t used_ = 0;
-  Payload spare_;
-};
-
-void tell(Member& member, const RoomEvent& event) {
+void ChatRoomService::tell(Member& member, const RoomEvent& event) {
   Payload bytes = member.renderer->render(event);
   if (!bytes.empty()) member.connection->send(bytes);
 }
-
-constexpr std::size_t kToldWideEntries = 256;
-
-}  // namespace
 
 void ChatRoomService::attach(RoomBackplane* backplane, std::string_view serverTag) {
   backplane_ = backplane;
@@ -65,8 +36,17 @@ Member& ChatRoomService::join(Connection& connection, const RoomEventRenderer& r
                               std::string_view nick, std::string_view origin, bool enterLobby) {
   std::string name =
       !nick.empty() && isValidNick(nick) && nickFree(nick) ? std::string(nick) : guestNick();
-  auto owned = std::make_unique<Member>(Member{
-      nextId_++, name, {}, &connection, &renderer, std::string(origin), {}, {}, false, false});
+  auto owned = std::make_unique<Member>(Member{nextId_++,
+                                               name,
+                                               {},
+                                               &connection,
+                                               &renderer,
+                                               std::string(origin),
+                                               {},
+                                               {},
+                                               false,
+                                               false,
+                                               enterLobby});
   Member& member = *owned;
   byId_.emplace(member.id, &member);
   byNick_.emplace(foldName(name), std::move(owned));
@@ -318,71 +298,6 @@ void ChatRoomService::sendPrivate(Member& from, std::string_view target, std::st
   backplane_->sendPrivate(event, [this, id = from.id, done](bool delivered) {
     if (findById(id) != nullptr) done(delivered);
   });
-}
-
-void ChatRoomService::deliverRemote(const RoomEvent& event, std::string_view server) {
-  switch (event.kind) {
-    case RoomEventKind::Private:
-    case RoomEventKind::PrivateNotice:
-      if (Member* to = findByNick(event.target)) tell(*to, event);
-      return;
-    case RoomEventKind::RoomLocal:
-    case RoomEventKind::RoomShared:
-      return;
-    case RoomEventKind::TopicSet:
-      if (auto it = rooms_.find(foldName(event.room)); it != rooms_.end())
-        it->second.topic = RoomTopic{std::string(event.text), std::string(event.nick),
-                                     static_cast<uint64_t>(std::time(nullptr))};
-      return deliver(event, nullptr);
-    case RoomEventKind::Quit:
-    case RoomEventKind::Renamed: {
-      // Published once per room: told once to each local member.
-      auto it = rooms_.find(foldName(event.room));
-      if (it == rooms_.end()) return;
-      RenderedOnce rendered(event);
-      for (const Room::Seat& seat : it->second.seats) {
-        if (!firstTimeFor(server, event, seat.member->id)) continue;
-        const Payload& bytes = rendered.forRenderer(seat.renderer);
-        if (!bytes.empty()) seat.connection->send(bytes);
-      }
-      return;
-    }
-    default:
-      return deliver(event, nullptr);
-  }
-}
-
-bool ChatRoomService::firstTimeFor(std::string_view server, const RoomEvent& event,
-                                   uint64_t memberId) {
-  std::string key(server);
-  key.append("\t").append(std::to_string(static_cast<int>(event.kind)));
-  key.append("\t").append(event.nick).append("\t").append(event.text);
-  auto [it, created] = toldWide_.try_emplace(key);
-  if (created) {
-    it->second.first = nextId_++;  // any increasing number orders the entries
-    if (toldWide_.size() > kToldWideEntries) {
-      auto oldest = std::min_element(toldWide_.begin(), toldWide_.end(), [](auto& a, auto& b) {
-        return a.second.first < b.second.first;
-      });
-      if (oldest != it) toldWide_.erase(oldest);
-    }
-  }
-  return it->second.second.insert(memberId).second;
-}
-
-// One notice per room and transition, to its local members.
-void ChatRoomService::setShared(bool shared) {
-  if (shared == shared_) return;
-  shared_ = shared;
-  for (const auto& [key, room] : rooms_) {
-    deliver(RoomEvent{shared ? RoomEventKind::RoomShared : RoomEventKind::RoomLocal,
-                      room.name,
-                      {},
-                      {},
-                      {},
-                      {}},
-            nullptr);
-  }
 }
 
 }  // namespace uvreactor::protocols::chat

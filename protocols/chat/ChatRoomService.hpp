@@ -49,7 +49,8 @@ struct Member {
   std::string realname;  // free text a front end may show (IRC's USER)
   std::string away;      // non-empty: the member is away, with this message
   bool serverOperator = false;
-  bool invisible = false;  // left out of others' searches (IRC +i)
+  bool invisible = false;   // left out of others' searches (IRC +i)
+  bool singleRoom = false;  // always in exactly one room (line chat)
   // A line-chat member's one room.
   const std::string& room() const { return rooms.front(); }
 };
@@ -69,8 +70,9 @@ class ChatRoomService {
   void attach(RoomBackplane* backplane, std::string_view serverTag);
 
   // Registers a new member: with `nick` if it is free here (else, or when
-  // empty, a fresh guest nick), in the lobby if `enterLobby`, and tells
-  // that room. The front end greets the member, then calls tellIfLocal.
+  // empty, a fresh guest nick), in the lobby if `enterLobby` (a line-chat
+  // member, always in exactly one room), and tells that room. The front end greets the member, then
+  // calls tellIfLocal.
   Member& join(Connection& connection, const RoomEventRenderer& renderer,
                std::string_view nick = {}, std::string_view origin = {}, bool enterLobby = true);
   // Tells the member its rooms are local-only, if they are (link down).
@@ -136,6 +138,15 @@ class ChatRoomService {
   void setVoiced(std::string_view room, const Member& member, bool on);
   bool isSecret(std::string_view room) const;
   void makeSecret(std::string_view room, bool on);
+  // An operator of `room` removes `target` (here or on another server)
+  // from it, saying `reason`; the room, target included, hears it. A
+  // line-chat member goes back to the lobby (kicked from the lobby, it is
+  // disconnected). `done` runs once the outcome is known; dropped if `by`
+  // has left by then.
+  enum class KickResult { Kicked, NotInRoom, NotOperator, NoSuchMember };
+  void kick(Member& by, std::string_view room, std::string_view target, std::string_view reason,
+            std::function<void(KickResult)> done);
+  bool inRoom(const Member& member, std::string_view room) const;
   // Every local member, for front ends answering masks (IRC WHO).
   template <class Fn>
   void forEachMember(Fn&& fn) const {
@@ -169,11 +180,16 @@ class ChatRoomService {
     bool secret = false;
   };
   std::string guestNick();
+  // One event to one member, rendered for it alone.
+  static void tell(Member& member, const RoomEvent& event);
   void seat(Member& member, std::string_view room, bool tellIfLocal);
   void unseat(Member& member, const std::string& key);
   std::string roomsOf(const Member& member) const;
   // Quit and Renamed: once to each member sharing a room with `member`.
   void deliverToCompany(const RoomEvent& event, const Member& member);
+  void announceKick(Member& by, const std::string& room, std::string_view target,
+                    std::string_view reason);
+  void removeKicked(Member& member, const std::string& room);
   void applyRename(Member& member, const std::string& nick);
   void claimNick(Member& member);
   Member* findById(uint64_t id);

@@ -53,6 +53,12 @@ Payload LineChatRenderer::render(const RoomEvent& e) const {
       if (!e.target.empty()) line.append(" ").append(e.target);
       line.append(" on ").append(e.room);
       break;
+    case RoomEventKind::Kicked:
+      line.append("* ").append(e.target).append(" was removed from ").append(e.room);
+      line.append(" by ").append(e.nick).append(" (");
+      appendRelayedText(line, e.text);
+      line.push_back(')');
+      break;
     case RoomEventKind::RoomLocal:
       line.append("* room ").append(e.room).append(
           " is local-only: the link to other servers is down; members elsewhere do not hear it");

@@ -21,6 +21,7 @@ enum class RoomEventKind : uint8_t {
   Renamed,        // nick is now text; told once to each member sharing a room
   TopicSet,       // nick set room's topic to text
   ModeChanged,    // nick changed room's mode text ("+t", "+o") for target (a nick, or empty)
+  Kicked,         // nick removed target from room, saying text
   Private,        // nick said text to target, in no room
   PrivateNotice,  // nick sent text to target as a notice, in no room
   RoomLocal,      // room can no longer reach other servers (link down)

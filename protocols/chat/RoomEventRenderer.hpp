@@ -6,6 +6,10 @@
 // Loop-thread only.
 #pragma once
 
+#include <array>
+#include <cstddef>
+#include <utility>
+
 #include "chat/RoomEvent.hpp"
 #include "uvreactor/Payload.hpp"
 
@@ -17,6 +21,29 @@ class RoomEventRenderer {
   // The bytes a member receives for `event`, complete lines; may be empty
   // (an event this front end does not show).
   virtual Payload render(const RoomEvent& event) const = 0;
+};
+
+// An event rendered at most once per renderer during one delivery.
+class RenderedOnce {
+ public:
+  explicit RenderedOnce(const RoomEvent& event) : event_(event) {}
+  const Payload& forRenderer(const RoomEventRenderer* renderer) {
+    for (std::size_t i = 0; i < used_; ++i) {
+      if (slots_[i].first == renderer) return slots_[i].second;
+    }
+    if (used_ == slots_.size()) {  // more front ends than slots: render again
+      spare_ = renderer->render(event_);
+      return spare_;
+    }
+    slots_[used_] = {renderer, renderer->render(event_)};
+    return slots_[used_++].second;
+  }
+
+ private:
+  const RoomEvent& event_;
+  std::array<std::pair<const RoomEventRenderer*, Payload>, 4> slots_;
+  std::size_t used_ = 0;
+  Payload spare_;
 };
 
 }  // namespace uvreactor::protocols::chat

@@ -310,12 +310,44 @@ void IrcSession::onWho(const IrcMessage& m) {
   numeric(n::kEndOfWho, {mask.empty() ? "*" : mask, "End of WHO list"});
 }
 
+// "KICK #chan nick[,nick...] [:reason]", or "KICK #a,#b n1,n2" in pairs.
+// The reason defaults to the kicker's nick (RFC 2812). Each kick goes out
+// as its own KICK line with one channel and one nick, as clients expect.
 void IrcSession::onKick(const IrcMessage& m) {
-  if (m.paramCount < 2) return numeric(n::kNeedMoreParams, {"KICK", "Not enough parameters"});
-  std::string_view channel = m.param(0);
-  if (channel.size() < 2 || frontEnd_.rooms().membersIn(channel.substr(1)) == nullptr)
+  std::vector<std::string_view> channels, nicks;
+  forEachListed(m.param(0), [&](std::string_view c) { channels.push_back(c); });
+  forEachListed(m.param(1), [&](std::string_view k) { nicks.push_back(k); });
+  if (m.paramCount < 2 || channels.empty() || nicks.empty() ||
+      (channels.size() != 1 && channels.size() != nicks.size()))
+    return numeric(n::kNeedMoreParams, {"KICK", "Not enough parameters"});
+  nicks.resize(std::min<std::size_t>(nicks.size(), 20));  // TARGMAX KICK:20; the rest dropped
+  std::string reason(m.paramCount > 2 && !m.param(2).empty() ? m.param(2) : member_->nick);
+  reason.resize(std::min<std::size_t>(reason.size(), 255));  // KICKLEN
+  for (std::size_t i = 0; i < nicks.size(); ++i)
+    kickOne(channels.size() == 1 ? channels[0] : channels[i], nicks[i], reason);
+}
+
+void IrcSession::kickOne(std::string_view channel, std::string_view nick,
+                         const std::string& reason) {
+  auto& rooms = frontEnd_.rooms();
+  if (channel.size() < 2 || channel.front() != '#' || rooms.membersIn(channel.substr(1)) == nullptr)
     return numeric(n::kNoSuchChannel, {channel, "No such channel"});
-  numeric(n::kChanOPrivsNeeded, {channel, "You're not channel operator"});
+  std::string name = channelOf(rooms.roomName(channel.substr(1)));
+  using Result = chat::ChatRoomService::KickResult;
+  rooms.kick(
+      *member_, channel.substr(1), nick, reason,
+      [this, name, nick = std::string(nick)](Result result) {
+        switch (result) {
+          case Result::Kicked:
+            return;
+          case Result::NotInRoom:
+            return numeric(n::kNotOnChannel, {name, "You're not on that channel"});
+          case Result::NotOperator:
+            return numeric(n::kChanOPrivsNeeded, {name, "You're not channel operator"});
+          case Result::NoSuchMember:
+            return numeric(n::kUserNotInChannel, {nick, name, "They aren't on that channel"});
+        }
+      });
 }
 
 }  // namespace uvreactor::protocols::irc

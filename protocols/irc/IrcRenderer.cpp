@@ -69,6 +69,9 @@ Payload IrcRenderer::render(const chat::RoomEvent& e) const {
         appendIrcLine(line, source, "MODE", {channel, e.text, e.target});
       }
       break;
+    case RoomEventKind::Kicked:
+      appendIrcLine(line, source, "KICK", {channel, e.target, e.text}, true);
+      break;
     case RoomEventKind::Private:
       appendIrcLine(line, source, "PRIVMSG", {e.target, e.text}, true);
       break;

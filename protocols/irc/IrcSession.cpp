@@ -242,10 +242,11 @@ void IrcSession::welcome() {
   numeric(n::kCreated, {"This server was created with uvreactor"});
   send(o.serverName, n::kMyInfo, {member_->nick, o.serverName, "uvreactor-0.2", "io", "bnostv"});
   std::string network = "NETWORK=" + o.network;
-  numeric(n::kISupport, {"AWAYLEN=200", "CASEMAPPING=rfc1459", "CHANTYPES=#", "CHANMODES=b,,,nst",
-                         "PREFIX=(ov)@+", "NICKLEN=32", "CHANNELLEN=51", "TOPICLEN=390",
-                         "TARGMAX=PRIVMSG:20,NOTICE:20,JOIN:20,PART:20,NAMES:20", "WHOX", network,
-                         "are supported by this server"});
+  numeric(n::kISupport,
+          {"AWAYLEN=200", "CASEMAPPING=rfc1459", "CHANTYPES=#", "CHANMODES=b,,,nst",
+           "PREFIX=(ov)@+", "NICKLEN=32", "CHANNELLEN=51", "TOPICLEN=390", "KICKLEN=255",
+           "TARGMAX=PRIVMSG:20,NOTICE:20,JOIN:20,PART:20,NAMES:20,KICK:20", "WHOX", network,
+           "are supported by this server"});
   onLusers();
   numeric(n::kNoMotd, {"MOTD File is missing"});
   frontEnd_.rooms().tellIfLocal(*member_);

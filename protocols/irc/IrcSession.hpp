@@ -7,8 +7,9 @@
 // WHO (channels and nick masks), WHOIS, LUSERS, AWAY, OPER, MODE (a
 // channel's creator is its operator and may give +o and set +t, the topic
 // lock, on by default; +n is always on; the ban list is always empty; no
-// user modes), with the error numerics of RFC 2812. KICK is not supported. Lines over 512 bytes
-// (tags aside) get 417 and are ignored; a line over the tag allowance too ends the session.
+// user modes), KICK (channel operators; across servers too), with the error
+// numerics of RFC 2812. Lines over 512 bytes (tags aside) get 417 and are
+// ignored; a line over the tag allowance too ends the session.
 //
 // Created by IrcFrontEnd's factory, owned by its connection. Loop-thread only.
 #pragma once
@@ -75,6 +76,7 @@ class IrcSession final : public ConnectionHandler {
   void onList(const IrcMessage& m);
   void onWho(const IrcMessage& m);
   void onKick(const IrcMessage& m);
+  void kickOne(std::string_view channel, std::string_view nick, const std::string& reason);
   // The member's spelling of `channel`'s room, or empty if not in it.
   std::string roomIfIn(std::string_view channel) const;
 

@@ -131,6 +131,64 @@ TEST_F(Irc, ALineChatUserAndAnIrcUserShareTheLobby) {
   EXPECT_TRUE(nc.waitFor("* dave left (bye)"));
 }
 
+TEST_F(Irc, AChannelOperatorKicksIrcAndLineChatMembers) {
+  std::vector<std::string> args{"--protocol",  "chat",         "--listen",
+                                "127.0.0.1:0", "--irc-listen", "127.0.0.1:0"};
+  server_ = std::make_unique<ServerProcess>(args, 2);
+  ASSERT_TRUE(server_->ready()) << server_->stderrText();
+  IrcClient dave(server_->tcp[1]), bob(server_->tcp[1]), lobby(server_->tcp[1]);
+  ASSERT_TRUE(dave.registerAs("dave"));
+  ASSERT_TRUE(bob.registerAs("bob"));
+  ASSERT_TRUE(lobby.registerAs("lou"));
+  lobby.send("JOIN #lobby");
+  ASSERT_TRUE(lobby.waitFor(" 366 lou #lobby"));
+  dave.send("JOIN #den");  // its creator: the channel's operator
+  ASSERT_TRUE(dave.waitFor(" 366 dave #den"));
+  bob.send("JOIN #den");
+  ASSERT_TRUE(bob.waitFor(" 366 bob #den"));
+  ChatClient carol(server_->tcp[0]);
+  ASSERT_TRUE(carol.rename("carol"));
+  carol.say("/join den");
+  ASSERT_TRUE(dave.waitFor(":carol!carol@uvreactor JOIN #den"));
+
+  bob.send("KICK #den dave :mutiny");
+  EXPECT_TRUE(bob.waitFor(" 482 bob #den ")) << "only operators kick";
+  dave.send("KICK #den nobody");
+  EXPECT_TRUE(dave.waitFor(" 441 dave nobody #den "));
+  dave.send("KICK #nowhere bob");
+  EXPECT_TRUE(dave.waitFor(" 403 dave #nowhere "));
+
+  dave.send("KICK #den bob :enough");
+  EXPECT_TRUE(bob.waitFor(":dave!~dave@127.0.0.1 KICK #den bob :enough"));
+  EXPECT_TRUE(dave.waitFor(":dave!~dave@127.0.0.1 KICK #den bob :enough"));
+  EXPECT_TRUE(carol.waitFor("* bob was removed from den by dave (enough)"));
+  bob.send("PRIVMSG #den :still here?");
+  EXPECT_TRUE(bob.waitFor(" 404 bob #den ")) << "a kicked member is out of the channel";
+
+  // A line-chat member is always in one room: kicked, it is back in the lobby.
+  dave.send("KICK #den carol");
+  EXPECT_TRUE(carol.waitFor("* carol was removed from den by dave (dave)"))
+      << "the reason defaults to the kicker's nick";
+  EXPECT_TRUE(lobby.waitFor(":carol!carol@uvreactor JOIN #lobby"));
+  carol.say("back in the lobby");
+  EXPECT_TRUE(lobby.waitFor(":carol!carol@uvreactor PRIVMSG #lobby :back in the lobby"));
+
+  // ...and kicked from the lobby it has nowhere to be: disconnected. lou
+  // joined the lobby before any line-chat user, so lou operates it.
+  lobby.send("KICK #lobby carol :out");
+  EXPECT_TRUE(lobby.waitFor(":lou!~lou@127.0.0.1 KICK #lobby carol :out"));
+  EXPECT_TRUE(carol.waitFor("* carol was removed from lobby by lou (out)"));
+  EXPECT_TRUE(carol.socket.waitClosed());
+  carol.socket.close();  // the server's graceful close waits for this end
+  ChatClient again(server_->tcp[0]);
+  bool renamed = false;
+  for (int i = 0; i < 50 && !renamed; ++i) {
+    renamed = again.rename("carol");
+    if (!renamed) std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(renamed) << "the disconnected member's nick is free again";
+}
+
 TEST_F(Irc, AClientThatDoesNotAnswerPingIsDroppedOthersStay) {
   start({"--irc-ping-interval", "0.2", "--irc-ping-timeout", "0.5"});
   IrcClient silent(server_->tcp[0]), awake(server_->tcp[0]);
@@ -261,6 +319,16 @@ TEST_F(Irc, ChannelsSpanServersThroughTheBackplane) {
   EXPECT_TRUE(b.waitFor("PRIVMSG ben :direct"));
   b.send("NICK ann");
   EXPECT_TRUE(b.waitFor(" 433 ben ann ")) << "nicks are unique across servers";
+  a.send("KICK #wide ben :across too");  // ann created #wide on her server
+  EXPECT_TRUE(b.waitFor(":ann!ann@uvreactor KICK #wide ben :across too"));
+  EXPECT_TRUE(a.waitFor(":ann!~ann@127.0.0.1 KICK #wide ben :across too"));
+  b.send("PRIVMSG #wide :still here?");
+  // 403 here: with ben gone, the channel has no member on his server.
+  EXPECT_TRUE(b.waitFor([](const std::string& l) {
+    return contains(l, " 404 ben #wide ") || contains(l, " 403 ben #wide ");
+  })) << "ben's own server took him out of the channel";
+  b.send("JOIN #wide");
+  EXPECT_TRUE(a.waitFor(" JOIN #wide")) << "a kicked member may come back";
   other.signal(SIGTERM);
   EXPECT_EQ(other.wait(), 0) << other.stderrText();
   EXPECT_TRUE(a.waitFor("QUIT :"));

@@ -29,7 +29,8 @@ TEST(EventCodec, EveryKindRoundTripsAndTextMayHoldTabsAndBytes) {
                              RoomEvent{RoomEventKind::TopicSet, "den", "bob", "a topic", {}, {}},
                              RoomEvent{RoomEventKind::Noticed, "den", "bob", "note", {}, {}},
                              RoomEvent{RoomEventKind::PrivateNotice, {}, "b[o]b", "x", "a|ice", {}},
-                             RoomEvent{RoomEventKind::Said, "#irc.room", "Nick^", "hi", {}, {}}}) {
+                             RoomEvent{RoomEventKind::Said, "#irc.room", "Nick^", "hi", {}, {}},
+                             RoomEvent{RoomEventKind::Kicked, "den", "op", "enough", "bob", {}}}) {
     std::string wire = encoded(e);
     auto back = decodeEvent(wire);
     ASSERT_TRUE(back) << wire;
@@ -56,6 +57,7 @@ TEST(EventCodec, AnythingElseIsRejected) {
            std::string_view("uvr1\tab12\tprivate\t\talice\t\tx"),            // private, no target
            std::string_view("uvr1\tab12\trenamed\tlobby\talice\t\tno way"),  // bad new nick
            std::string_view("uvr1\tab12\tjoined\tlobby\talice\t\ttext"),     // text on a join
+           std::string_view("uvr1\tab12\tkicked\tlobby\talice\t\tbye"),      // kick, no target
            std::string_view("uvr1\tab123456789\tsaid\tlobby\talice\t\tx"),   // tag too long
        }) {
     EXPECT_FALSE(decodeEvent(junk)) << junk;

@@ -1,0 +1,89 @@
+// ChatRoomService, the side facing other servers: their events, told to
+// the local members of the room (member-wide ones once per member), and
+// the link's state.
+#include <algorithm>
+#include <ctime>
+
+#include "chat/ChatRoomService.hpp"
+#include "chat/Names.hpp"
+
+namespace uvreactor::protocols::chat {
+namespace {
+
+constexpr std::size_t kToldWideEntries = 256;
+
+}  // namespace
+
+void ChatRoomService::deliverRemote(const RoomEvent& event, std::string_view server) {
+  switch (event.kind) {
+    case RoomEventKind::Private:
+    case RoomEventKind::PrivateNotice:
+      if (Member* to = findByNick(event.target)) tell(*to, event);
+      return;
+    case RoomEventKind::RoomLocal:
+    case RoomEventKind::RoomShared:
+      return;
+    case RoomEventKind::Kicked: {
+      deliver(event, nullptr);
+      Member* kicked = findByNick(event.target);
+      if (kicked != nullptr && inRoom(*kicked, event.room))
+        removeKicked(*kicked, std::string(roomName(event.room)));
+      return;
+    }
+    case RoomEventKind::TopicSet:
+      if (auto it = rooms_.find(foldName(event.room)); it != rooms_.end())
+        it->second.topic = RoomTopic{std::string(event.text), std::string(event.nick),
+                                     static_cast<uint64_t>(std::time(nullptr))};
+      return deliver(event, nullptr);
+    case RoomEventKind::Quit:
+    case RoomEventKind::Renamed: {
+      // Published once per room: told once to each local member.
+      auto it = rooms_.find(foldName(event.room));
+      if (it == rooms_.end()) return;
+      RenderedOnce rendered(event);
+      for (const Room::Seat& seat : it->second.seats) {
+        if (!firstTimeFor(server, event, seat.member->id)) continue;
+        const Payload& bytes = rendered.forRenderer(seat.renderer);
+        if (!bytes.empty()) seat.connection->send(bytes);
+      }
+      return;
+    }
+    default:
+      return deliver(event, nullptr);
+  }
+}
+
+bool ChatRoomService::firstTimeFor(std::string_view server, const RoomEvent& event,
+                                   uint64_t memberId) {
+  std::string key(server);
+  key.append("\t").append(std::to_string(static_cast<int>(event.kind)));
+  key.append("\t").append(event.nick).append("\t").append(event.text);
+  auto [it, created] = toldWide_.try_emplace(key);
+  if (created) {
+    it->second.first = nextId_++;  // any increasing number orders the entries
+    if (toldWide_.size() > kToldWideEntries) {
+      auto oldest = std::min_element(toldWide_.begin(), toldWide_.end(), [](auto& a, auto& b) {
+        return a.second.first < b.second.first;
+      });
+      if (oldest != it) toldWide_.erase(oldest);
+    }
+  }
+  return it->second.second.insert(memberId).second;
+}
+
+// One notice per room and transition, to its local members.
+void ChatRoomService::setShared(bool shared) {
+  if (shared == shared_) return;
+  shared_ = shared;
+  for (const auto& [key, room] : rooms_) {
+    deliver(RoomEvent{shared ? RoomEventKind::RoomShared : RoomEventKind::RoomLocal,
+                      room.name,
+                      {},
+                      {},
+                      {},
+                      {}},
+            nullptr);
+  }
+}
+
+}  // namespace uvreactor::protocols::chat
