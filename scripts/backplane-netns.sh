@@ -5,9 +5,11 @@
 # ways; then the link between server B's host and Redis is cut (no reset,
 # packets just vanish): B's member is told its room is local-only, A's
 # member sees B's member leave (its server's heartbeat expired), and a line
-# said meanwhile is not replayed later; once the link is back, both are told
-# the room is shared again, A's member sees B's member back, and lines cross
-# again. Bounded: each wait is at most 20 s.
+# said meanwhile is not replayed later, while on A one member moves to
+# another room and a new one arrives; once the link is back, both are told
+# the room is shared again, A's member sees B's member back, B's member
+# hears of the move and the arrival it missed, and lines cross again.
+# Bounded: each wait is at most 20 s.
 # Skips with a message where namespaces cannot be created (not root, or a
 # container without CAP_SYS_ADMIN) or redis-server is missing.
 # Usage: scripts/backplane-netns.sh [SERVER_BINARY]
@@ -76,6 +78,8 @@ client alice "$A" "$PORT_a"
 exec 5>"$WORK/alice.in"
 client bob "$B" "$PORT_b"
 exec 6>"$WORK/bob.in"
+client carol "$A" "$PORT_a"
+exec 7>"$WORK/carol.in"
 say() { echo "$2" >&"$1"; }
 # expect WHO LINE: waits up to 20 s for an exact line in WHO's transcript.
 expect() {
@@ -99,6 +103,8 @@ say 5 "/nick alice"
 expect alice "* you are now alice"
 say 6 "/nick bob"
 expect bob "* you are now bob"
+say 7 "/nick carol"
+expect carol "* you are now carol"
 subscribed
 say 5 "hello from host a"
 expect bob "alice: hello from host a"
@@ -112,6 +118,12 @@ expect bob "* room lobby is local-only: the link to other servers is down; membe
 expect alice "* bob left (server lost)"
 cut_ms=$(( ($(date +%s%N) - start_cut) / 1000000 ))
 say 5 "while cut"
+say 7 "/join den"
+expect carol "* you joined den (1 members)"
+client dave "$A" "$PORT_a"
+exec 8>"$WORK/dave.in"
+say 8 "/nick dave"
+expect dave "* you are now dave"
 say 6 "/who"
 expect bob "* in lobby: bob (this server only: the link to other servers is down)"
 echo "backplane-netns: partition seen by both sides within $cut_ms ms"
@@ -119,6 +131,8 @@ echo "backplane-netns: partition seen by both sides within $cut_ms ms"
 ip -n "$R" link set "vr2-$$" up
 expect bob "* room lobby is shared with other servers again"
 expect alice "* bob joined"
+expect bob "* carol left"
+expect bob "* dave joined"
 subscribed
 say 6 "after the cut"
 expect alice "bob: after the cut"
@@ -130,7 +144,7 @@ for who in alice bob; do
   n=$(grep -c "is local-only" "$WORK/$who.log" || true)
   [ "$n" -le 1 ] || { echo "backplane-netns: FAILED: $who was told $n times that the room is local-only" >&2; exit 1; }
 done
-echo "backplane-netns: partition healed; lines cross again; nothing replayed"
+echo "backplane-netns: partition healed; what B missed is told; lines cross again; nothing replayed"
 # Both servers stop in order: their members leave, they withdraw from Redis.
 for name in a b; do
   pid=$(eval echo "\$PID_$name")

@@ -16,8 +16,6 @@ using chat::RoomEventKind;
 using redis::encodeCommand;
 using redis::RespValue;
 
-constexpr uint64_t kRememberLostMs = 10 * 60 * 1000;
-
 // A member's rooms travel as one comma-separated field (no room name holds
 // a comma).
 template <class Fn>
@@ -78,6 +76,7 @@ void RedisBackplane::onLink(bool up) {
     logLine(LogLevel::Info, "backplane: linked through " + options_.prefix + " as " + tag_);
   } else {
     logLine(LogLevel::Warn, "backplane: link down; rooms are local until it is back");
+    if (up_) roster_.linkLost();
   }
   up_ = up;
   rooms_.setShared(up);
@@ -128,6 +127,7 @@ void RedisBackplane::onMessage(std::string_view channel, std::string_view messag
     return;
   }
   ++stats_.received;
+  roster_.track(decoded->server, decoded->event);
   rooms_.deliverRemote(decoded->event, decoded->server);
 }
 
@@ -192,10 +192,10 @@ void RedisBackplane::listRemote(std::function<void(const Directory*)> done) {
   fetchDirectory([done](const Servers* servers) {
     if (servers == nullptr) return done(nullptr);
     Directory out;
-    for (const auto& [tag, server] : *servers) {
-      for (const auto& member : server.members) {
-        const std::string& nick = member.first;
-        forEachRoom(member.second, [&](std::string_view room) { out.emplace_back(nick, room); });
+    for (const auto& [tag, members] : *servers) {
+      for (const auto& entry : members) {
+        for (const std::string& room : entry.second.rooms)
+          out.emplace_back(entry.second.nick, room);
       }
     }
     done(&out);
@@ -212,11 +212,14 @@ void RedisBackplane::fetchDirectory(std::function<void(const Servers*)> done) {
     const auto& flat = reply.elements;
     for (std::size_t i = 0; i + 1 < flat.size(); i += 2) {
       if (flat[i].str() == tag_) continue;
-      RemoteServer& server = servers[std::string(flat[i].str())];
+      RemoteRoster::Server& server = servers[std::string(flat[i].str())];
       const auto& fields = flat[i + 1].elements;
       for (std::size_t j = 0; j + 1 < fields.size(); j += 2) {
-        if (chat::isValidNick(fields[j].str()))
-          server.members.emplace(fields[j].str(), fields[j + 1].str());
+        if (!chat::isValidNick(fields[j].str())) continue;
+        RemoteRoster::Member& member = server[chat::foldName(fields[j].str())];
+        member.nick = std::string(fields[j].str());
+        forEachRoom(fields[j + 1].str(),
+                    [&](std::string_view room) { member.rooms.emplace_back(room); });
       }
     }
     done(&servers);
@@ -250,52 +253,13 @@ void RedisBackplane::heartbeat() {
     }
   });
   fetchDirectory([this](const Servers* servers) {
-    if (servers != nullptr) checkServers(*servers);
-  });
-}
-
-// A server we knew that is no longer live: its members leave every room
-// here. Not in the first heartbeats after our own reconnect, when a Redis
-// restarted empty has not yet heard from the others again. A server given
-// up for lost that is back (a healed partition): its members join again.
-void RedisBackplane::checkServers(const Servers& now) {
-  bool settled = loop_.nowMs() - upSinceMs_ >= 2 * options_.heartbeatMs;
-  for (auto it = known_.begin(); it != known_.end();) {
-    if (now.count(it->first) != 0 || !settled) {
-      ++it;
-      continue;
-    }
-    ++stats_.serversLost;
-    logLine(LogLevel::Info, "backplane: server " + it->first + " stopped; its " +
-                                std::to_string(it->second.members.size()) + " members left");
-    for (const auto& member : it->second.members) {
-      const std::string& nick = member.first;
-      forEachRoom(member.second, [&](std::string_view room) {
-        rooms_.deliverRemote(RoomEvent{RoomEventKind::Quit, room, nick, "server lost", {}, {}},
-                             it->first);
-      });
-    }
-    lost_[it->first] = loop_.nowMs();
-    it = known_.erase(it);
-  }
-  // A lost server is remembered for a while, not forever (each restart of a
-  // server is a new tag).
-  for (auto it = lost_.begin(); it != lost_.end();) {
-    it = loop_.nowMs() - it->second > kRememberLostMs ? lost_.erase(it) : std::next(it);
-  }
-  for (const auto& entry : now) {
-    const std::string& tag = entry.first;
-    if (lost_.erase(tag) != 0) {
-      logLine(LogLevel::Info, "backplane: server " + tag + " is back");
-      for (const auto& member : entry.second.members) {
-        const std::string& nick = member.first;
-        forEachRoom(member.second, [&](std::string_view room) {
-          rooms_.deliverRemote(RoomEvent{RoomEventKind::Joined, room, nick, {}, {}, {}}, tag);
+    if (servers == nullptr) return;
+    bool settled = loop_.nowMs() - upSinceMs_ >= 2 * options_.heartbeatMs;
+    stats_.serversLost += roster_.reconcile(
+        *servers, settled, loop_.nowMs(), [this](const RoomEvent& event, std::string_view server) {
+          rooms_.deliverRemote(event, server);
         });
-      }
-    }
-    known_[tag] = entry.second;
-  }
+  });
 }
 
 BackplaneAddress parseBackplaneUrl(std::string_view url) {

@@ -26,6 +26,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "backplane/RemoteRoster.hpp"
 #include "chat/ChatRoomService.hpp"
 #include "chat/RoomBackplane.hpp"
 #include "redis/RedisLink.hpp"
@@ -80,16 +81,12 @@ class RedisBackplane final : public chat::RoomBackplane {
   void listRemote(std::function<void(const Directory*)> done) override;
 
  private:
-  struct RemoteServer {
-    std::map<std::string, std::string> members;  // nick -> rooms, comma-separated
-  };
-  using Servers = std::map<std::string, RemoteServer>;
+  using Servers = RemoteRoster::Servers;
 
   void onLink(bool up);
   void onMessage(std::string_view channel, std::string_view message);
   void heartbeat();
   void fetchDirectory(std::function<void(const Servers*)> done);
-  void checkServers(const Servers& now);
   std::string key(std::string_view kind, std::string_view name) const;
 
   Loop& loop_;
@@ -102,8 +99,7 @@ class RedisBackplane final : public chat::RoomBackplane {
   Timer heartbeat_;
   bool up_ = false;
   uint64_t upSinceMs_ = 0;
-  Servers known_;                         // other servers and their members, as of the last poll
-  std::map<std::string, uint64_t> lost_;  // servers whose members we announced gone: when
+  RemoteRoster roster_;  // the other servers and their members
   BackplaneStats stats_;
   std::string scratch_;
 };
