@@ -71,10 +71,15 @@ bool ChatRoomService::firstTimeFor(std::string_view server, const RoomEvent& eve
   return it->second.second.insert(memberId).second;
 }
 
-// One notice per room and transition, to its local members.
+// One notice per room and transition, to its local members. The link's
+// first outcome is no transition: members who came before it were told
+// nothing, so they hear only if the first attempt failed.
 void ChatRoomService::setShared(bool shared) {
-  if (shared == shared_) return;
+  bool first = !linkKnown_;
+  linkKnown_ = true;
+  if (shared == shared_ && !first) return;
   shared_ = shared;
+  if (first && shared) return;
   for (const auto& [key, room] : rooms_) {
     deliver(RoomEvent{shared ? RoomEventKind::RoomShared : RoomEventKind::RoomLocal,
                       room.name,

@@ -17,6 +17,7 @@ void ChatRoomService::attach(RoomBackplane* backplane, std::string_view serverTa
   guestSuffix_.clear();
   if (backplane != nullptr) guestSuffix_.append("-").append(serverTag);
   shared_ = backplane != nullptr && backplane->shared();
+  linkKnown_ = shared_;
 }
 
 std::string ChatRoomService::guestNick() {
@@ -59,7 +60,7 @@ Member& ChatRoomService::join(Connection& connection, const RoomEventRenderer& r
 }
 
 void ChatRoomService::tellIfLocal(Member& member) {
-  if (backplane_ == nullptr || shared_) return;
+  if (backplane_ == nullptr || shared_ || !linkKnown_) return;
   for (const std::string& room : member.rooms)
     tell(member, RoomEvent{RoomEventKind::RoomLocal, room, {}, {}, {}, {}});
 }
@@ -134,7 +135,7 @@ void ChatRoomService::seat(Member& member, std::string_view room, bool tellIfLoc
   backplane_->memberAt(member.nick, roomsOf(member));
   if (shared_) {
     backplane_->publish(joined);
-  } else if (tellIfLocal) {
+  } else if (tellIfLocal && linkKnown_) {
     tell(member, RoomEvent{RoomEventKind::RoomLocal, r.name, {}, {}, {}, {}});
   }
 }

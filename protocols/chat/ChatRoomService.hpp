@@ -76,6 +76,8 @@ class ChatRoomService {
   Member& join(Connection& connection, const RoomEventRenderer& renderer,
                std::string_view nick = {}, std::string_view origin = {}, bool enterLobby = true);
   // Tells the member its rooms are local-only, if they are (link down).
+  // Nothing while the backplane's first attempt is under way: setShared
+  // tells everyone if it fails.
   void tellIfLocal(Member& member);
   // The member leaves the server (Quit, with an optional reason) and is
   // forgotten.
@@ -197,6 +199,7 @@ class ChatRoomService {
 
   RoomBackplane* backplane_ = nullptr;
   bool shared_ = false;
+  bool linkKnown_ = false;  // the backplane has reported its first outcome
   std::string guestSuffix_;
   uint64_t nextGuest_ = 1;
   uint64_t nextId_ = 1;

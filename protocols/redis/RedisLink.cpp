@@ -233,6 +233,7 @@ void RedisLink::Session::onTick() {
 }
 
 void RedisLink::Session::scheduleReconnect() {
+  link_.attemptFailed();
   uint64_t cap = link_.options_.initialBackoffMs;
   for (unsigned i = 0; i < failures_ && cap < link_.options_.maxBackoffMs; ++i) cap *= 2;
   cap = std::min(cap, link_.options_.maxBackoffMs);
@@ -303,7 +304,14 @@ void RedisLink::sessionChanged() {
   bool now = up();
   if (now == reportedUp_) return;
   reportedUp_ = now;
+  reportedOnce_ = true;
   if (onState_) onState_(now);
+}
+
+void RedisLink::attemptFailed() {
+  if (reportedOnce_) return;
+  reportedOnce_ = true;
+  if (onState_) onState_(false);
 }
 
 }  // namespace uvreactor::protocols::redis

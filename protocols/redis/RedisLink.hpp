@@ -10,7 +10,9 @@
 // SIGSTOP), as is one that sends garbage. Commands wait while the link is
 // down, up to maxPendingBytes; past that they fail at once and are counted.
 // Callbacks in flight when a link drops get an error. onState(up) reports
-// when the links are all up, and when one goes down.
+// when the links are all up, and when one goes down; if the first attempt
+// fails before they were ever up, that is reported once too (down), so the
+// owner knows the outcome of the start either way.
 //
 // Owned by its creator; destroying it closes both connections (no callback
 // runs after). Loop-thread only.
@@ -76,6 +78,7 @@ class RedisLink {
   class Session;
   class SessionHandler;
   void sessionChanged();
+  void attemptFailed();
 
   Loop& loop_;
   Endpoint at_;
@@ -87,6 +90,7 @@ class RedisLink {
   std::unique_ptr<Session> commands_;
   std::unique_ptr<Session> subscriber_;
   bool reportedUp_ = false;
+  bool reportedOnce_ = false;  // any state reported yet
 };
 
 }  // namespace uvreactor::protocols::redis

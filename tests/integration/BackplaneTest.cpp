@@ -237,6 +237,24 @@ TEST_F(Backplane, RedisRefusingAtStartLeavesChatLocalUntilItComes) {
       << "its nick is claimed once Redis is there";
 }
 
+TEST_F(Backplane, MembersWhoComeBeforeTheFirstLinkHearNoLinkNotices) {
+  redis_.pause();  // the first attempt connects, but no reply comes yet
+  startServer();
+  auto alice = connect(0);
+  EXPECT_TRUE(alice->rename("alice"));
+  redis_.resume();  // well within the 3 s reply timeout
+  bool claimed = false;
+  for (int i = 0; i < 200 && !claimed; ++i) {
+    claimed = !redis_.cli({"GET", "t:nick:alice"}).empty();
+    if (!claimed) std::this_thread::sleep_for(25ms);
+  }
+  EXPECT_TRUE(claimed) << "the link came up and claimed alice's nick";
+  alice->drain();
+  for (const std::string& line : alice->seen) {
+    EXPECT_FALSE(startsWith(line, "* room lobby is")) << "the link never went down: " << line;
+  }
+}
+
 TEST_F(Backplane, GarbageOnARoomChannelIsDroppedAndCounted) {
   ServerProcess& server = startServer();
   auto alice = connect(0);
