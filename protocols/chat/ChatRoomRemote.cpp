@@ -35,9 +35,13 @@ void ChatRoomService::deliverRemote(const RoomEvent& event, std::string_view ser
         it->second.topic = RoomTopic{std::string(event.text), std::string(event.nick),
                                      static_cast<uint64_t>(std::time(nullptr))};
       return deliver(event, nullptr);
+    case RoomEventKind::Joined:
+      forgetToldWide(server, event.nick);  // back again: it may quit again
+      return deliver(event, nullptr);
     case RoomEventKind::Quit:
     case RoomEventKind::Renamed: {
       // Published once per room: told once to each local member.
+      if (event.kind == RoomEventKind::Renamed) forgetToldWide(server, event.text);
       auto it = rooms_.find(foldName(event.room));
       if (it == rooms_.end()) return;
       RenderedOnce rendered(event);
@@ -53,11 +57,21 @@ void ChatRoomService::deliverRemote(const RoomEvent& event, std::string_view ser
   }
 }
 
+namespace {
+
+// The toldWide_ key of everything about one member of one server: a prefix.
+std::string toldWidePrefix(std::string_view server, std::string_view nick) {
+  std::string key(server);
+  key.append("\t").append(foldName(nick)).append("\t");
+  return key;
+}
+
+}  // namespace
+
 bool ChatRoomService::firstTimeFor(std::string_view server, const RoomEvent& event,
                                    uint64_t memberId) {
-  std::string key(server);
-  key.append("\t").append(std::to_string(static_cast<int>(event.kind)));
-  key.append("\t").append(event.nick).append("\t").append(event.text);
+  std::string key = toldWidePrefix(server, event.nick);
+  key.append(std::to_string(static_cast<int>(event.kind))).append("\t").append(event.text);
   auto [it, created] = toldWide_.try_emplace(key);
   if (created) {
     it->second.first = nextId_++;  // any increasing number orders the entries
@@ -69,6 +83,15 @@ bool ChatRoomService::firstTimeFor(std::string_view server, const RoomEvent& eve
     }
   }
   return it->second.second.insert(memberId).second;
+}
+
+// A member that joins again (or a nick taken by a rename) starts afresh:
+// the same quit or rename from it later is a new event, not a copy.
+void ChatRoomService::forgetToldWide(std::string_view server, std::string_view nick) {
+  std::string prefix = toldWidePrefix(server, nick);
+  auto it = toldWide_.lower_bound(prefix);
+  while (it != toldWide_.end() && it->first.compare(0, prefix.size(), prefix) == 0)
+    it = toldWide_.erase(it);
 }
 
 // One notice per room and transition, to its local members. The link's

@@ -196,6 +196,7 @@ class ChatRoomService {
   void claimNick(Member& member);
   Member* findById(uint64_t id);
   bool firstTimeFor(std::string_view server, const RoomEvent& event, uint64_t memberId);
+  void forgetToldWide(std::string_view server, std::string_view nick);
 
   RoomBackplane* backplane_ = nullptr;
   bool shared_ = false;
@@ -208,7 +209,8 @@ class ChatRoomService {
   std::unordered_map<std::string, uint64_t> pendingNicks_;  // folded nick -> member id
   std::map<std::string, Room, std::less<>> rooms_;          // folded name
   // Another server's member-wide events (sent once per room) already told
-  // to a local member: key -> (when, member ids). Pruned after 10 s.
+  // to a local member: "server, folded nick, kind, text" -> (age, member
+  // ids). Bounded (the oldest go); a member's entries go when it joins again.
   std::map<std::string, std::pair<uint64_t, std::unordered_set<uint64_t>>> toldWide_;
 };
 

@@ -255,6 +255,28 @@ TEST_F(Backplane, MembersWhoComeBeforeTheFirstLinkHearNoLinkNotices) {
   }
 }
 
+TEST_F(Backplane, AMemberWhoQuitsReturnsAndQuitsAgainIsSeenLeavingTwice) {
+  auto pair = aliceAndBob();
+  auto& alice = pair.first;
+  auto& bob = pair.second;
+  for (int round = 1; round <= 2; ++round) {
+    bob->say("/quit");
+    ASSERT_TRUE(alice->waitFor("* bob left"))
+        << "round " << round << ": the same quit again is a new event, not a copy";
+    if (round == 2) break;
+    bob = connect(1);
+    bool renamed = false;  // the old claim on "bob" is released asynchronously
+    for (int i = 0; i < 100 && !renamed; ++i) {
+      renamed = bob->rename("bob");
+      if (!renamed) std::this_thread::sleep_for(20ms);
+    }
+    ASSERT_TRUE(renamed);
+    ASSERT_TRUE(alice->waitFor(
+        [](const std::string& l) { return l.find(" is now bob") != std::string::npos; }));
+  }
+  EXPECT_EQ(alice->count("* bob left"), 2u);
+}
+
 TEST_F(Backplane, GarbageOnARoomChannelIsDroppedAndCounted) {
   ServerProcess& server = startServer();
   auto alice = connect(0);
