@@ -16,6 +16,7 @@ struct Reservation {
   Endpoint at;  // with the real port
   int tcp = -1;
   int udp = -1;
+  bool irc = false;  // an --irc-listen address (chat), passed on as such
 };
 
 // Binds TCP (and, when `udp`, UDP on the same port) with SO_REUSEPORT. With

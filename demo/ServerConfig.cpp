@@ -102,6 +102,8 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
       cxxopts::value<std::string>())
     ("resolved", "internal: a worker's addresses, as the supervisor bound them",
       cxxopts::value<std::vector<std::string>>())
+    ("resolved-irc", "internal: a worker's IRC addresses, as the supervisor bound them",
+      cxxopts::value<std::vector<std::string>>())
     ("log-level", "debug, info, warn, error or off", cxxopts::value<std::string>()->default_value("warn"))
     ("h,help", "show this help");
   // clang-format on
@@ -188,9 +190,6 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
       throw UsageError{std::string("--backplane: ") + e.what()};
     }
   }
-  if (c.protocol != "echo" && c.workers > 1 && !c.ircListen.empty())
-    throw UsageError{
-        "--irc-listen is not supported with --workers yet; run --protocol irc workers"};
   if (c.protocol != "echo" && c.workers > 1 && !c.backplane) {
     throw UsageError{"--workers " + std::to_string(c.workers) + " with --protocol " + c.protocol +
                      " would split every room per worker: members "
@@ -211,11 +210,15 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
     c.supervisorPid = parent;
     c.workers = 1;
     c.listener.reusePort = true;
-    c.listen.clear();
-    for (const auto& text : args["resolved"].as<std::vector<std::string>>()) {
-      auto endpoint = Endpoint::parse(text);
-      if (!endpoint) throw UsageError{endpoint.error().message()};
-      c.listen.push_back(*endpoint);
+    for (const auto& [flag, into] : {std::pair{"resolved", &c.listen},
+                                     std::pair{"resolved-irc", &c.ircListen}}) {
+      into->clear();
+      if (!args.count(flag)) continue;
+      for (const auto& text : args[flag].as<std::vector<std::string>>()) {
+        auto endpoint = Endpoint::parse(text);
+        if (!endpoint) throw UsageError{endpoint.error().message()};
+        into->push_back(*endpoint);
+      }
     }
   }
   c.listener.maxConnections = boundedCount(args, "max-connections", 0, 100000000);

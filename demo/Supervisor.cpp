@@ -94,13 +94,18 @@ class Supervisor {
 };
 
 int Supervisor::run() {
-  for (const Endpoint& at : config_.listen) {
-    auto r = reserve(at, config_.udp);
-    if (!r) {
-      say(r.error().message());
-      return 1;
+  // In the order a single process announces them: --listen, then --irc-listen.
+  for (const auto* list : {&config_.listen, &config_.ircListen}) {
+    for (const Endpoint& at : *list) {
+      bool irc = list == &config_.ircListen;
+      auto r = reserve(at, config_.udp && !irc);
+      if (!r) {
+        say(r.error().message());
+        return 1;
+      }
+      r->irc = irc;
+      reserved_.push_back(*r);
     }
-    reserved_.push_back(*r);
   }
   warnIfQueuedConnectionsAreLost();
   signals_.emplace(
@@ -126,7 +131,7 @@ void Supervisor::spawn(Worker& w) {
   args.push_back("--worker");
   args.push_back(std::to_string(w.index) + ":" + std::to_string(::getpid()));
   for (const Reservation& r : reserved_) {
-    args.push_back("--resolved");
+    args.push_back(r.irc ? "--resolved-irc" : "--resolved");
     args.push_back(r.at.toString());
   }
   std::vector<char*> raw;
@@ -208,7 +213,7 @@ void Supervisor::onLine(Worker& w, const std::string& line) {
   announced_ = true;
   for (Reservation& r : reserved_) {
     std::printf("listening tcp %s\n", r.at.toString().c_str());
-    if (config_.udp) std::printf("listening udp %s\n", r.at.toString().c_str());
+    if (config_.udp && !r.irc) std::printf("listening udp %s\n", r.at.toString().c_str());
     // Every worker holds the UDP port now; a reserve would take datagrams.
     if (r.udp >= 0) ::close(r.udp);
     r.udp = -1;

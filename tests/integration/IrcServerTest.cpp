@@ -333,3 +333,37 @@ TEST_F(Irc, ChannelsSpanServersThroughTheBackplane) {
   EXPECT_EQ(other.wait(), 0) << other.stderrText();
   EXPECT_TRUE(a.waitFor("QUIT :"));
 }
+
+TEST_F(Irc, WorkersServeIrcAndLineChatInTheSameRooms) {
+  RedisServer redis;
+  if (!redis.available()) GTEST_SKIP() << redis.why();
+  std::vector<std::string> args{"--protocol",   "chat",
+                                "--listen",     "127.0.0.1:0",
+                                "--irc-listen", "127.0.0.1:0",
+                                "--workers",    "2",
+                                "--backplane",  "redis://" + redis.endpoint().toString() + "/w"};
+  server_ = std::make_unique<ServerProcess>(args, 2);
+  ASSERT_TRUE(server_->ready()) << server_->stderrText();
+  ASSERT_EQ(server_->tcp.size(), 2u) << "the chat address, then the IRC address";
+  // IRC clients until the kernel has given the lobby members on both
+  // workers (SO_REUSEPORT spreads connections by their addresses).
+  std::vector<std::unique_ptr<IrcClient>> irc;
+  // (Built by append: GCC 12 at -O3 warns falsely on "i" + std::string.)
+  auto nickOf = [](std::size_t n) { return std::string("i").append(std::to_string(n)); };
+  auto subscribers = [&] { return redis.cli({"PUBSUB", "NUMSUB", "w:room:lobby"}); };
+  while (irc.size() < 40 && (irc.size() < 4 || subscribers().find("\n2") == std::string::npos)) {
+    irc.push_back(std::make_unique<IrcClient>(server_->tcp[1]));
+    std::string nick = nickOf(irc.size());
+    ASSERT_TRUE(irc.back()->registerAs(nick));
+    irc.back()->send("JOIN #lobby");
+    ASSERT_TRUE(irc.back()->waitFor(" 366 " + nick + " #lobby"));
+  }
+  ASSERT_NE(subscribers().find("\n2"), std::string::npos) << "both workers serve IRC clients";
+  ChatClient nc(server_->tcp[0]);
+  ASSERT_TRUE(nc.rename("carol"));
+  nc.say("hello everyone");
+  for (auto& client : irc) EXPECT_TRUE(client->waitFor("PRIVMSG #lobby :hello everyone"));
+  irc.back()->send("PRIVMSG #lobby :and back");
+  EXPECT_TRUE(nc.waitFor(nickOf(irc.size()) + ": and back"));
+  EXPECT_TRUE(irc.front()->waitFor("PRIVMSG #lobby :and back"));
+}
