@@ -71,6 +71,15 @@ class Irc : public ::testing::Test {
     server_ = std::make_unique<ServerProcess>(args, listeners);
     ASSERT_TRUE(server_->ready()) << server_->stderrText();
   }
+  // --protocol chat with --irc-listen: tcp[0] line chat, tcp[1] IRC.
+  void startChatAndIrc(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"--protocol",  "chat",         "--listen",
+                                  "127.0.0.1:0", "--irc-listen", "127.0.0.1:0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    server_ = std::make_unique<ServerProcess>(args, 2);
+    ASSERT_TRUE(server_->ready()) << server_->stderrText();
+    ASSERT_EQ(server_->tcp.size(), 2u) << "the chat address, then the IRC address";
+  }
   void TearDown() override {
     if (!server_) return;
     server_->signal(SIGTERM);
@@ -105,11 +114,8 @@ TEST_F(Irc, TwoClientsRegisterJoinTalkAndQuit) {
 }
 
 TEST_F(Irc, ALineChatUserAndAnIrcUserShareTheLobby) {
-  std::vector<std::string> args{"--protocol",  "chat",         "--listen",
-                                "127.0.0.1:0", "--irc-listen", "127.0.0.1:0"};
-  server_ = std::make_unique<ServerProcess>(args, 2);
-  ASSERT_TRUE(server_->ready()) << server_->stderrText();
-  ASSERT_EQ(server_->tcp.size(), 2u);
+  startChatAndIrc();
+  if (HasFatalFailure()) return;
   ChatClient nc(server_->tcp[0]);
   ASSERT_TRUE(nc.rename("carol"));
   IrcClient irc(server_->tcp[1]);
@@ -132,10 +138,8 @@ TEST_F(Irc, ALineChatUserAndAnIrcUserShareTheLobby) {
 }
 
 TEST_F(Irc, AChannelOperatorKicksIrcAndLineChatMembers) {
-  std::vector<std::string> args{"--protocol",  "chat",         "--listen",
-                                "127.0.0.1:0", "--irc-listen", "127.0.0.1:0"};
-  server_ = std::make_unique<ServerProcess>(args, 2);
-  ASSERT_TRUE(server_->ready()) << server_->stderrText();
+  startChatAndIrc();
+  if (HasFatalFailure()) return;
   IrcClient dave(server_->tcp[1]), bob(server_->tcp[1]), lobby(server_->tcp[1]);
   ASSERT_TRUE(dave.registerAs("dave"));
   ASSERT_TRUE(bob.registerAs("bob"));
@@ -337,14 +341,9 @@ TEST_F(Irc, ChannelsSpanServersThroughTheBackplane) {
 TEST_F(Irc, WorkersServeIrcAndLineChatInTheSameRooms) {
   RedisServer redis;
   if (!redis.available()) GTEST_SKIP() << redis.why();
-  std::vector<std::string> args{"--protocol",   "chat",
-                                "--listen",     "127.0.0.1:0",
-                                "--irc-listen", "127.0.0.1:0",
-                                "--workers",    "2",
-                                "--backplane",  "redis://" + redis.endpoint().toString() + "/w"};
-  server_ = std::make_unique<ServerProcess>(args, 2);
-  ASSERT_TRUE(server_->ready()) << server_->stderrText();
-  ASSERT_EQ(server_->tcp.size(), 2u) << "the chat address, then the IRC address";
+  startChatAndIrc(
+      {"--workers", "2", "--backplane", "redis://" + redis.endpoint().toString() + "/w"});
+  if (HasFatalFailure()) return;
   // IRC clients until the kernel has given the lobby members on both
   // workers (SO_REUSEPORT spreads connections by their addresses).
   std::vector<std::unique_ptr<IrcClient>> irc;
