@@ -33,7 +33,17 @@ void tellEach(const RemoteRoster::Member& member, RoomEventKind kind, std::strin
 }  // namespace
 
 void RemoteRoster::track(std::string_view server, const RoomEvent& event) {
-  auto at = known_.find(std::string(server));
+  switch (event.kind) {  // lines said are most of the traffic: no lookup for them
+    case RoomEventKind::Joined:
+    case RoomEventKind::Left:
+    case RoomEventKind::Kicked:
+    case RoomEventKind::Quit:
+    case RoomEventKind::Renamed:
+      break;
+    default:
+      return;
+  }
+  auto at = known_.find(server);
   if (at == known_.end()) return;  // not polled yet: the next poll has it whole
   Server& members = at->second;
   switch (event.kind) {

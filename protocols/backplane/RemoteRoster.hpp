@@ -32,8 +32,8 @@ class RemoteRoster {
     std::string nick;                // as its server spells it
     std::vector<std::string> rooms;  // as spelled when joined
   };
-  using Server = std::map<std::string, Member>;   // by folded nick
-  using Servers = std::map<std::string, Server>;  // by server tag
+  using Server = std::map<std::string, Member>;                // by folded nick
+  using Servers = std::map<std::string, Server, std::less<>>;  // by server tag
   // How the roster tells the local members: as if `server` had sent `event`.
   using Tell = std::function<void(const chat::RoomEvent& event, std::string_view server)>;
 
