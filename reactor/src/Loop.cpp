@@ -12,10 +12,25 @@
 
 namespace uvreactor {
 
+// The queue outlives the uv_async_t: close() retires the handle but keeps
+// the queue (and its mutex) until the Loop is destroyed, so a thread that
+// posts after close() finds a closed queue, never freed memory.
 struct Loop::Poster {
-  uv_async_t async;
+  struct Async {
+    uv_async_t handle;
+  };
+  Async* async = nullptr;  // null once closed
   std::mutex mutex;
   std::vector<std::function<void()>> queue;
+
+  bool push(std::function<void()>& work) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (async == nullptr) return false;
+    queue.push_back(std::move(work));
+    // Under the lock: close() cannot retire the handle meanwhile.
+    uv_async_send(&async->handle);
+    return true;
+  }
 
   void drain() {
     std::vector<std::function<void()>> batch;
@@ -24,6 +39,19 @@ struct Loop::Poster {
       batch.swap(queue);
     }
     for (auto& work : batch) detail::shielded("posted work", work);
+  }
+
+  // Refuses further posts, runs what was queued, then closes the handle.
+  void retire() {
+    Async* closing;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      closing = async;
+      async = nullptr;
+    }
+    if (closing == nullptr) return;
+    drain();
+    detail::closeAndDelete(closing, reinterpret_cast<uv_handle_t*>(&closing->handle));
   }
 };
 
@@ -39,11 +67,12 @@ Loop::Loop(uv_loop_t* existing) : loop_(existing), owned_(false), slab_(new char
 void Loop::startPoster() {
   flushes_ = detail::FlushList::create(loop_);
   poster_ = new Poster;
-  poster_->async.data = poster_;
-  uv_async_init(loop_, &poster_->async,
+  poster_->async = new Poster::Async;
+  poster_->async->handle.data = poster_;
+  uv_async_init(loop_, &poster_->async->handle,
                 [](uv_async_t* a) { static_cast<Poster*>(a->data)->drain(); });
   // Posting is an entry point, not work: it must not keep run() from returning.
-  uv_unref(reinterpret_cast<uv_handle_t*>(&poster_->async));
+  uv_unref(reinterpret_cast<uv_handle_t*>(&poster_->async->handle));
 }
 
 Loop::~Loop() {
@@ -52,9 +81,10 @@ Loop::~Loop() {
     if (e) logLine(LogLevel::Error, e.message());
   } else if (poster_ != nullptr) {
     // The embedding application runs the loop that will call this back.
-    detail::closeAndDelete(poster_, reinterpret_cast<uv_handle_t*>(&poster_->async));
+    poster_->retire();
     flushes_->destroy();
   }
+  delete poster_;
   delete[] slab_;
 }
 
@@ -74,12 +104,8 @@ void Loop::stop() {
   uv_stop(loop_);
 }
 
-void Loop::post(std::function<void()> work) {
-  {
-    std::lock_guard<std::mutex> lock(poster_->mutex);
-    poster_->queue.push_back(std::move(work));
-  }
-  uv_async_send(&poster_->async);
+bool Loop::post(std::function<void()> work) {
+  return poster_->push(work);
 }
 
 std::size_t Loop::liveHandleCount() const {
@@ -87,7 +113,7 @@ std::size_t Loop::liveHandleCount() const {
     const void* own;
     const detail::FlushList* flushes;
     std::size_t n;
-  } count{poster_ != nullptr ? &poster_->async : nullptr, flushes_, 0};
+  } count{poster_->async != nullptr ? &poster_->async->handle : nullptr, flushes_, 0};
   uv_walk(
       loop_,
       [](uv_handle_t* h, void* arg) {
@@ -135,9 +161,7 @@ void reclaimOpenHandles(uv_loop_t* loop, Reclaimed& into) {
 Error Loop::close() {
   if (!owned_ || closed_) return {};
   closed_ = true;
-  poster_->drain();
-  detail::closeAndDelete(poster_, reinterpret_cast<uv_handle_t*>(&poster_->async));
-  poster_ = nullptr;
+  poster_->retire();
   flushes_->destroy();
   flushes_ = nullptr;
   // First the close callbacks of objects already destroyed, which may

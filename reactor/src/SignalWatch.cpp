@@ -21,7 +21,10 @@ SignalWatch::SignalWatch(Loop& loop, std::initializer_list<int> signals,
         &h->signal,
         [](uv_signal_t* s, int num) {
           auto* self = static_cast<Handle*>(s->data);
-          detail::shielded("signal callback", [&] { self->owner->callback_(num); });
+          // Copy: the callback may destroy the watch (a stop path that
+          // tears down its owner), and with it the stored callback.
+          auto run = self->owner->callback_;
+          detail::shielded("signal callback", [&] { run(num); });
         },
         signum);
     uv_unref(reinterpret_cast<uv_handle_t*>(&h->signal));

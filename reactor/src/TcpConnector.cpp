@@ -97,7 +97,12 @@ struct TcpConnector::Impl final : detail::ConnectionOwner {
     lastError = std::move(error);
     if (connection) connection->discard();  // its close callback drops it
     if (options.maxAttempts != 0 && attempts >= options.maxAttempts) {
-      if (failed) detail::shielded("connector's failure callback", [&] { failed(lastError); });
+      // Copies: the callback may destroy the connector, and this with it.
+      if (failed) {
+        auto callback = failed;
+        Error last = lastError;
+        detail::shielded("connector's failure callback", [&] { callback(last); });
+      }
       return;
     }
     double r = std::uniform_real_distribution<double>(0.0, 1.0)(random);

@@ -77,7 +77,7 @@ struct TcpListener::Impl final : detail::ConnectionOwner {
     if (connections.empty() && onDrained) {
       auto done = std::move(onDrained);
       onDrained = nullptr;
-      done();
+      detail::shielded(shutdownName(), done);  // may destroy the listener
     }
   }
   void closeServer() {
@@ -96,6 +96,7 @@ struct TcpListener::Impl final : detail::ConnectionOwner {
         self->serverClosed = true;
     });
   }
+  std::string shutdownName() const { return "shutdown callback of listener " + local.toString(); }
   bool orphaned = false;
   bool serverClosed = false;
 };
@@ -306,7 +307,7 @@ void TcpListener::stopAccepting() {
 void TcpListener::shutdown(std::function<void()> done, uint64_t closeTimeoutMs) {
   impl_->closeServer();
   if (impl_->connections.empty()) {
-    if (done) done();
+    if (done) detail::shielded(impl_->shutdownName(), done);
     return;
   }
   impl_->onDrained = std::move(done);

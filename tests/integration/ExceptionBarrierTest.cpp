@@ -230,3 +230,49 @@ TEST(ExceptionBarrier, TimerSignalAndPostedWorkThrowingLeaveTheLoopRunning) {
   }
   EXPECT_TRUE(loop.close().ok());
 }
+
+// The listener's shutdown() calls `done` from the last connection's close
+// callback (or at once when none is open): a throw there is logged, the
+// loop runs on and closes clean.
+TEST(ExceptionBarrier, ListenerShutdownCallbackThrowingLeavesTheLoopClean) {
+  Loop loop;
+  Journal journal;
+  bool escaped = false;
+  int drained = 0;
+  {
+    auto listener = TcpListener::listen(loop, *Endpoint::parse("[::1]:0"), [&](Connection&) {
+      return std::make_unique<ThrowingHandler>(Throw::Never, journal);
+    });
+    ASSERT_TRUE(listener.ok());
+    auto idle = TcpListener::listen(loop, *Endpoint::parse("127.0.0.1:0"), [](Connection&) {
+      return std::unique_ptr<ConnectionHandler>();
+    });
+    ASSERT_TRUE(idle.ok());
+    EXPECT_NO_THROW((*idle)->shutdown([&] {
+      ++drained;
+      throw 9;
+    }));
+    SocketClient client((*listener)->localEndpoint());
+    ASSERT_TRUE(client.connected());
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    try {
+      while ((*listener)->connectionCount() == 0 && std::chrono::steady_clock::now() < deadline)
+        loop.runOnce(false);
+      (*listener)->shutdown([&] {
+        ++drained;
+        throw std::runtime_error("shutdown done failed");
+      });
+      client.close();
+      while (drained < 2 && std::chrono::steady_clock::now() < deadline) {
+        loop.runOnce(false);
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    } catch (...) {
+      escaped = true;
+    }
+  }
+  EXPECT_FALSE(escaped) << "the exception unwound through uv_run";
+  EXPECT_EQ(drained, 2);
+  Error closed = loop.close();
+  EXPECT_TRUE(closed.ok()) << closed.message();
+}

@@ -1,14 +1,17 @@
 // Loop: embedding in an application's uv_loop_t, cross-thread post (run
-// under ThreadSanitizer too), timers, and the leak report on close.
+// under ThreadSanitizer too) and post after close, timers and signal
+// watches that destroy themselves, and the leak report on close.
 #include <gtest/gtest.h>
 #include <uv.h>
 
 #include <atomic>
+#include <csignal>
 #include <thread>
 
 #include "echo/EchoHandler.hpp"
 #include "support/LoopThread.hpp"
 #include "support/SocketClient.hpp"
+#include "uvreactor/SignalWatch.hpp"
 #include "uvreactor/TcpListener.hpp"
 #include "uvreactor/Timer.hpp"
 
@@ -100,4 +103,59 @@ TEST(Loop, CloseReportsAHandleLeftOpen) {
   Error e = loop.close();
   ASSERT_TRUE(e);
   EXPECT_NE(e.message().find("1 handle(s) still open: timer"), std::string::npos) << e.message();
+}
+
+// Work queued before close() runs within it; a post after it (a reader
+// thread delivering its last line at shutdown) is refused, and the work is
+// destroyed unrun, on any thread.
+TEST(Loop, PostAfterCloseIsRefusedAndDropsTheWork) {
+  Loop loop;
+  auto token = std::make_shared<int>(0);
+  bool ranInClose = false;
+  bool postedDuringClose = true;
+  EXPECT_TRUE(loop.post([&, token] {
+    ranInClose = true;
+    postedDuringClose = loop.post([] {});
+  }));
+  ASSERT_TRUE(loop.close().ok());
+  EXPECT_TRUE(ranInClose);
+  EXPECT_FALSE(postedDuringClose);
+  bool ran = false;
+  EXPECT_FALSE(loop.post([&ran, token] { ran = true; }));
+  bool fromThread = true;
+  std::thread other([&] { fromThread = loop.post([&ran, token] { ran = true; }); });
+  other.join();
+  EXPECT_FALSE(fromThread);
+  EXPECT_FALSE(ran);
+  EXPECT_EQ(token.use_count(), 1) << "refused work was kept, not destroyed";
+}
+
+// The supervisor's stop path: the signal's callback destroys the watch's
+// owner, and the watch with it. The callback's captures (heap-held: larger
+// than std::function's inline buffer) stay alive until it returns.
+TEST(Loop, SignalWatchCanBeDestroyedByItsOwnCallback) {
+  Loop loop;
+  std::unique_ptr<SignalWatch> watch;
+  std::vector<std::string> heard;
+  std::string name(48, 's');
+  watch = std::make_unique<SignalWatch>(loop, std::initializer_list<int>{SIGUSR2, SIGALRM},
+                                        [&watch, &heard, name](int signum) {
+                                          watch.reset();
+                                          heard.push_back(name + std::to_string(signum));
+                                        });
+  // A watch does not keep the loop running (a server's listener would).
+  auto alive = std::make_unique<Timer>(loop);
+  alive->start(1, 1, [] {});
+  std::raise(SIGUSR2);
+  std::raise(SIGALRM);
+  for (int i = 0; i < 2000 && heard.empty(); ++i) {
+    loop.runOnce(false);
+    std::this_thread::sleep_for(1ms);
+  }
+  for (int i = 0; i < 10; ++i) loop.runOnce(false);  // the second signal finds no watch
+  alive.reset();
+  ASSERT_EQ(heard.size(), 1u);
+  EXPECT_EQ(heard[0], name + std::to_string(SIGUSR2));
+  EXPECT_EQ(watch, nullptr);
+  EXPECT_TRUE(loop.close().ok());
 }

@@ -73,6 +73,29 @@ TEST(TcpConnector, RetriesWithBackoffThenReportsTheError) {
   EXPECT_TRUE(loop.close().ok());
 }
 
+// The natural reaction to a final failure: drop the connector. The error
+// and the callback's captures outlive that, for the rest of the callback.
+TEST(TcpConnector, FailureCallbackMayDestroyTheConnector) {
+  Loop loop;
+  ConnectorOptions options;
+  options.maxAttempts = 1;
+  Endpoint target = unusedLoopbackPort();
+  std::unique_ptr<TcpConnector> connector;
+  std::string context(48, 'c');  // heap-held capture
+  std::string said;
+  connector = std::make_unique<TcpConnector>(
+      loop, target, [](Connection&) { return std::unique_ptr<ConnectionHandler>(); }, options,
+      [&connector, &said, context](const Error& e) {
+        connector.reset();
+        said = context + ": " + e.message();
+      });
+  connector->start();
+  loop.run();
+  EXPECT_EQ(connector, nullptr);
+  EXPECT_EQ(said, context + ": connect " + target.toString() + ": connection refused");
+  EXPECT_TRUE(loop.close().ok());
+}
+
 TEST(TcpConnector, DestroyedMidBackoffOrMidConnectIsClean) {
   for (int delayMs : {0, 5, 30}) {
     Loop loop;

@@ -10,7 +10,8 @@
 // without touching libuv, and its handlers hear onClose.
 //
 // Threading: everything here is loop-thread only except post(), which any
-// thread may call while the Loop is alive; the work runs on the loop thread.
+// thread may call while the Loop object exists (after close() it refuses,
+// returning false); the work runs on the loop thread.
 #pragma once
 
 #include <cstddef>
@@ -50,7 +51,12 @@ class Loop {
 
   // Thread-safe: queue `work` to run on the loop thread. A post does not keep
   // the loop alive by itself; post while something (a listener, a timer) runs.
-  void post(std::function<void()> work);
+  // Returns false, and destroys `work` unrun, once close() has begun (work
+  // queued before that runs within close()): a thread that outlives the
+  // loop's run, as a reader delivering its last result at shutdown does,
+  // learns that its work was dropped instead of crashing the process. The
+  // Loop object itself must still be alive.
+  bool post(std::function<void()> work);
 
   // Loop time in milliseconds, cached per iteration (no syscall).
   uint64_t nowMs() const;

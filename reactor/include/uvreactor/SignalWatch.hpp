@@ -3,7 +3,8 @@
 //
 // It does not keep the loop alive: once the last listener and connection have
 // closed, run() returns even though the watch is still installed. Owns its
-// uv_signal_t handles; loop-thread only.
+// uv_signal_t handles; loop-thread only. The callback may destroy the watch
+// (and whatever owns it): it runs from a copy.
 #pragma once
 
 #include <functional>

@@ -33,6 +33,7 @@ struct ConnectorOptions {
 class TcpConnector {
  public:
   // `failed` runs once if every attempt failed, with the last attempt's error.
+  // It may destroy the connector.
   TcpConnector(Loop& loop, Endpoint to, HandlerFactory factory, ConnectorOptions options = {},
                std::function<void(const Error&)> failed = nullptr);
   ~TcpConnector();

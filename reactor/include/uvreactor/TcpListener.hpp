@@ -93,8 +93,10 @@ class TcpListener {
   // Stop accepting; open connections carry on.
   void stopAccepting();
   // Stop accepting and close every connection gracefully; `done` runs once
-  // the last one is gone. Each close is bounded by `closeTimeoutMs` (0: the
-  // connection's own ConnectionOptions::closeTimeoutMs), then reset.
+  // the last one is gone (at once if none is open). Each close is bounded by
+  // `closeTimeoutMs` (0: the connection's own ConnectionOptions::closeTimeoutMs),
+  // then reset. `done` may destroy the listener; what it throws is logged,
+  // never thrown out of shutdown() or the loop.
   void shutdown(std::function<void()> done, uint64_t closeTimeoutMs = 0);
   // Calls `visit` for each open connection (a broadcast, an admin command).
   void forEachConnection(const std::function<void(Connection&)>& visit);
