@@ -7,14 +7,20 @@
 
 #include <cerrno>
 
+#include "ProcessPlatform.hpp"
+#include "uvreactor/PlatformFeatures.hpp"
+
 namespace uvreactor::demo {
 namespace {
 
 int reserveSocket(const Endpoint& at, int type) {
-  int fd = ::socket(at.family(), type | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -errno;
+  int fd = openCloseOnExecSocket(at.family(), type);
+  if (fd < 0) return fd;
+  if (allowReusePortOn(fd) != 0) {  // --workers refuses such systems first
+    ::close(fd);
+    return -EOPNOTSUPP;
+  }
   int on = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on);
   if (type == SOCK_STREAM) ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
   if (at.isV6()) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
   socklen_t length = at.isV6() ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);

@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "backplane/RedisBackplane.hpp"
+#include "uvreactor/PlatformFeatures.hpp"
 
 namespace uvreactor::demo {
 namespace {
@@ -95,7 +96,8 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
     ("backplane", "chat: share the rooms with other servers through Redis, "
                   "redis://HOST:PORT[/PREFIX] (PREFIX: the key and channel prefix, default uvr)",
       cxxopts::value<std::string>())
-    ("workers", "processes serving the addresses, sharing each port (SO_REUSEPORT), "
+    ("workers", "processes serving the addresses, sharing each port (SO_REUSEPORT on Linux, "
+                "SO_REUSEPORT_LB on FreeBSD; refused where the system has neither), "
                 "supervised and replaced if they die; 'auto': one per core",
       cxxopts::value<std::string>()->default_value("1"))
     ("worker", "internal: run as worker K of the supervisor with pid P (K:P)",
@@ -180,6 +182,12 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
   }
   conn.readBudgetBytes = boundedCount(args, "read-budget", 0);
   c.workers = parseWorkers(args["workers"].as<std::string>());
+  if (c.workers > 1 && !reusePortBalancesLoad()) {
+    throw UsageError{"--workers " + std::to_string(c.workers) +
+                     ": this system cannot spread one port's connections over several "
+                     "processes (no SO_REUSEPORT balancing, as on Linux, or SO_REUSEPORT_LB, as "
+                     "on FreeBSD); they would all go to one worker. Run one process"};
+  }
   if (args.count("backplane")) {
     if (c.protocol == "echo") throw UsageError{"--backplane needs --protocol chat or irc"};
     try {

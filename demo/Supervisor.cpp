@@ -2,14 +2,12 @@
 
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <deque>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -17,6 +15,7 @@
 #include <sstream>
 
 #include "PortReservation.hpp"
+#include "ProcessPlatform.hpp"
 #include "Server.hpp"
 #include "uvreactor/Log.hpp"
 #include "uvreactor/Loop.hpp"
@@ -33,18 +32,6 @@ constexpr uint64_t kKillGraceMs = 5000;  // past --shutdown-timeout
 
 void say(const std::string& text) {
   std::cerr << "uvreactor-server: " << text << std::endl;
-}
-
-void warnIfQueuedConnectionsAreLost() {
-  std::ifstream sysctl("/proc/sys/net/ipv4/tcp_migrate_req");
-  int migrate = -1;
-  if (sysctl >> migrate && migrate != 0) return;
-  say(migrate == 0
-          ? "warning: net.ipv4.tcp_migrate_req is 0: when a worker exits, connections "
-            "waiting in its accept queue are reset (sysctl -w net.ipv4.tcp_migrate_req=1 "
-            "moves them to another worker)"
-          : "warning: this kernel cannot move queued connections between listeners "
-            "(tcp_migrate_req, Linux 5.14): a worker's exit resets those in its accept queue");
 }
 
 class Supervisor;
@@ -82,6 +69,7 @@ class Supervisor {
   Loop& loop_;
   const ServerConfig& config_;
   std::vector<std::string> argv_;
+  std::string executable_;
   std::vector<Reservation> reserved_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::deque<uint64_t> deaths_;  // times of recent unplanned exits
@@ -107,7 +95,13 @@ int Supervisor::run() {
       reserved_.push_back(*r);
     }
   }
-  warnIfQueuedConnectionsAreLost();
+  std::string error;
+  executable_ = ownExecutable(error);
+  if (executable_.empty()) {
+    say(error);
+    return 1;
+  }
+  if (std::string warning = queuedConnectionsWarning(); !warning.empty()) say(warning);
   signals_.emplace(
       loop_,
       std::initializer_list<int>{SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM},
@@ -150,7 +144,7 @@ void Supervisor::spawn(Worker& w) {
   stdio[3].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_WRITABLE_PIPE);
   stdio[3].data.stream = reinterpret_cast<uv_stream_t*>(w.status);
   uv_process_options_t options{};
-  options.file = "/proc/self/exe";
+  options.file = executable_.c_str();
   options.args = raw.data();
   options.stdio = stdio;
   options.stdio_count = 4;
@@ -364,9 +358,7 @@ int runSupervisor(const ServerConfig& config, int argc, char** argv) {
 }
 
 bool bindWorkerToSupervisor(const ServerConfig& config) {
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  // The supervisor may have died before the line above: then we are an orphan.
-  return ::getppid() == static_cast<pid_t>(config.supervisorPid);
+  return dieWithParent(config.supervisorPid);
 }
 
 }  // namespace uvreactor::demo

@@ -10,8 +10,9 @@
 //
 // The parent reserves every --listen address first (bound with
 // SO_REUSEPORT, never listening, so it receives no connections; port 0 gets
-// one port for all workers and for TCP and UDP), starts the workers with
-// /proc/self/exe and the hidden --worker K:PID flag, and prints the
+// one port for all workers and for TCP and UDP), starts the workers from
+// its own program (ProcessPlatform.hpp) with the hidden --worker K:PID
+// flag, and prints the
 // "listening" lines once every worker reported ready. A worker that dies is
 // replaced after a capped backoff; five deaths within ten seconds make it
 // give up (exit 1, naming the last death). SIGINT/SIGTERM/SIGHUP/SIGQUIT
@@ -19,7 +20,7 @@
 // the parent exits 0 when all have exited 0, kills any still there
 // --shutdown-timeout plus 5 s later (exit 1), and a second signal kills them
 // at once (exit 1). SIGUSR1 is forwarded (each worker prints its counts).
-// Workers die with the parent (PR_SET_PDEATHSIG). At exit the parent logs
+// Workers die with the parent (PR_SET_PDEATHSIG on Linux). At exit the parent logs
 // the totals of the workers' counts.
 #pragma once
 

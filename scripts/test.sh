@@ -22,6 +22,16 @@ stage() {
   echo "== $1"
 }
 
+# Seconds: Linux-only headers and calls stay in the platform units, and the
+# units' portable fallbacks (what the BSDs and macOS get where they lack
+# Linux's calls) compile, here, with the Linux branches switched off.
+stage "portability: platform calls only in the platform units; the fallbacks compile"
+scripts/check-portability.py
+for unit in reactor/src/Platform.cpp demo/ProcessPlatform.cpp; do
+  "${CXX:-c++}" -std=c++20 -fsyntax-only -Wall -Wextra -Werror -DUVR_PORTABLE_FALLBACKS \
+    -Ireactor/include -Ireactor/src $(pkg-config --cflags libuv) "$unit"
+done
+
 # Every build here turns warnings into errors (UVR_WERROR); a user's plain
 # build does not.
 # GCC builds the shared library, the programs and the tests at -O3 (it

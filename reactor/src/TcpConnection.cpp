@@ -1,14 +1,12 @@
 #include "TcpConnection.hpp"
 
-#include <linux/sockios.h>
-#include <sys/ioctl.h>
-
 #include <algorithm>
 #include <exception>
 #include <string>
 
 #include "CloseAndDelete.hpp"
 #include "ExceptionBarrier.hpp"
+#include "Platform.hpp"
 #include "ReclaimedHandles.hpp"
 #include "UvBuffer.hpp"
 #include "uvreactor/Log.hpp"
@@ -358,7 +356,7 @@ void TcpConnection::onTimer() {
   uv_os_fd_t fd;
   int kernelUnsent = 0;
   if (uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd) == 0 &&
-      ::ioctl(fd, SIOCOUTQ, &kernelUnsent) == 0) {
+      kernelUnsentBytes(fd, kernelUnsent)) {
     delivered -= kernelUnsent;
   }
   // Echoed bytes bypass the queue's count: new ones lower the figure (they

@@ -3,16 +3,12 @@
 // water marks and slow-consumer cap (see OutputQueue and FlushList).
 #include <string>
 
+#include "Platform.hpp"  // kMaxIov: buffers per gathered write (the list is on our stack)
 #include "TcpConnection.hpp"
 #include "UvBuffer.hpp"
 #include "uvreactor/Log.hpp"
 
 namespace uvreactor::detail {
-namespace {
-// Buffers per gathered write: Linux's IOV_MAX. libuv copies the list, so it
-// lives on our stack.
-constexpr unsigned kMaxIov = 1024;
-}  // namespace
 
 struct TcpConnection::WriteRequest {
   uv_write_t req;

@@ -8,7 +8,7 @@
 
 #include "CloseAndDelete.hpp"
 #include "ExceptionBarrier.hpp"
-#include "ReusePort.hpp"
+#include "Platform.hpp"
 #include "TcpConnection.hpp"
 #include "uvreactor/Log.hpp"
 

@@ -5,7 +5,7 @@
 
 #include "CloseAndDelete.hpp"
 #include "ExceptionBarrier.hpp"
-#include "ReusePort.hpp"
+#include "Platform.hpp"
 #include "UvBuffer.hpp"
 
 namespace uvreactor {

@@ -12,6 +12,7 @@
 #include "uvreactor/Log.hpp"
 #include "uvreactor/Loop.hpp"
 #include "uvreactor/Payload.hpp"
+#include "uvreactor/PlatformFeatures.hpp"
 #include "uvreactor/SignalWatch.hpp"
 #include "uvreactor/TcpConnector.hpp"
 #include "uvreactor/TcpListener.hpp"

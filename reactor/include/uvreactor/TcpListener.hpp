@@ -55,7 +55,8 @@ struct ListenerOptions {
   std::size_t descriptorReserve = 32;
   // SO_REUSEPORT: several listeners (one per process or loop) bind the same
   // address and the kernel spreads connections among them. Only sockets of
-  // the same effective user can join. An error where the platform lacks it.
+  // the same effective user can join. UV_ENOTSUP where the system cannot
+  // spread them (see PlatformFeatures.hpp: FreeBSD uses SO_REUSEPORT_LB).
   bool reusePort = false;
   ConnectionOptions connection;
 };
