@@ -100,6 +100,9 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
                 "SO_REUSEPORT_LB on FreeBSD; refused where the system has neither), "
                 "supervised and replaced if they die; 'auto': one per core",
       cxxopts::value<std::string>()->default_value("1"))
+    ("worker-ready-timeout", "seconds a new worker may take to report ready before the "
+                             "supervisor kills and replaces it",
+      cxxopts::value<double>()->default_value("10"))
     ("worker", "internal: run as worker K of the supervisor with pid P (K:P)",
       cxxopts::value<std::string>())
     ("resolved", "internal: a worker's addresses, as the supervisor bound them",
@@ -188,6 +191,9 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
                      "processes (no SO_REUSEPORT balancing, as on Linux, or SO_REUSEPORT_LB, as "
                      "on FreeBSD); they would all go to one worker. Run one process"};
   }
+  c.workerReadyTimeoutMs =
+      secondsToMs(args["worker-ready-timeout"].as<double>(), "worker-ready-timeout");
+  if (c.workerReadyTimeoutMs == 0) throw UsageError{"--worker-ready-timeout must be above 0"};
   if (args.count("backplane")) {
     if (c.protocol == "echo") throw UsageError{"--backplane needs --protocol chat or irc"};
     try {

@@ -26,6 +26,8 @@ struct ServerConfig {
   // its number, from 1, and the supervisor's pid it must not outlive.
   unsigned workerIndex = 0;
   long supervisorPid = 0;
+  // The supervisor kills (and replaces) a worker not ready by then.
+  uint64_t workerReadyTimeoutMs = 10000;
   std::vector<Endpoint> listen;
   bool udp = true;
   std::size_t maxLine = 4096;

@@ -45,6 +45,7 @@ struct Worker {
   std::vector<std::string> stats;  // "stats ..." lines of its last run
   bool ready = false;
   std::unique_ptr<Timer> restart;
+  std::unique_ptr<Timer> readyDeadline;  // --worker-ready-timeout from its start
 };
 
 class Supervisor {
@@ -59,6 +60,7 @@ class Supervisor {
  private:
   void spawn(Worker& w);
   void onLine(Worker& w, const std::string& line);
+  void onReadyTimeout(Worker& w);
   void drainStatus(Worker& w);
   void onSignal(int signum);
   void stopAll();
@@ -157,6 +159,7 @@ void Supervisor::spawn(Worker& w) {
   w.ready = false;
   w.stats.clear();
   if (!w.restart) w.restart = std::make_unique<Timer>(loop_);
+  if (!w.readyDeadline) w.readyDeadline = std::make_unique<Timer>(loop_);
   if (int rc = uv_spawn(loop_.raw(), w.process, &options); rc != 0) {
     say("worker " + std::to_string(w.index) + ": cannot start: " + uv_strerror(rc));
     uv_close(reinterpret_cast<uv_handle_t*>(w.process), [](uv_handle_t* h) { delete h; });
@@ -166,6 +169,7 @@ void Supervisor::spawn(Worker& w) {
   }
   logLine(LogLevel::Info, "worker " + std::to_string(w.index) + " started (pid " +
                               std::to_string(w.process->pid) + ")");
+  w.readyDeadline->start(config_.workerReadyTimeoutMs, 0, [this, &w] { onReadyTimeout(w); });
   uv_read_start(
       reinterpret_cast<uv_stream_t*>(w.status),
       [](uv_handle_t*, std::size_t suggested, uv_buf_t* buf) {
@@ -198,6 +202,7 @@ void Supervisor::onLine(Worker& w, const std::string& line) {
   }
   if (line != "ready") return;
   w.ready = true;
+  w.readyDeadline->stop();
   // A stop that came while it was starting: now it has its handlers.
   if (stopping_ && w.process != nullptr) uv_process_kill(w.process, SIGTERM);
   if (announced_) return;
@@ -208,11 +213,19 @@ void Supervisor::onLine(Worker& w, const std::string& line) {
   for (Reservation& r : reserved_) {
     std::printf("listening tcp %s\n", r.at.toString().c_str());
     if (config_.udp && !r.irc) std::printf("listening udp %s\n", r.at.toString().c_str());
-    // Every worker holds the UDP port now; a reserve would take datagrams.
-    if (r.udp >= 0) ::close(r.udp);
-    r.udp = -1;
   }
   std::fflush(stdout);
+}
+
+// A worker that hangs before it serves (a stuck disk, a stopped process)
+// would otherwise hold its slot, and the "listening" lines, forever: it is
+// killed, and its exit replaces it like any death.
+void Supervisor::onReadyTimeout(Worker& w) {
+  if (w.process == nullptr || w.ready) return;
+  say("worker " + std::to_string(w.index) + " (pid " + std::to_string(w.process->pid) +
+      ") did not report ready within " + std::to_string(config_.workerReadyTimeoutMs) +
+      " ms (--worker-ready-timeout): killing it");
+  uv_process_kill(w.process, SIGKILL);
 }
 
 // The exit can be reported before the last status lines were read: read
@@ -241,6 +254,7 @@ void Supervisor::onExit(Worker& w, int64_t status, int signum) {
     w.process = nullptr;
   }
   if (w.status != nullptr) drainStatus(w);
+  if (w.readyDeadline) w.readyDeadline->stop();
   for (const std::string& line : w.stats) {
     // "stats HOST:PORT: key=value ..." summed per address.
     std::istringstream words(line.substr(6));
@@ -334,7 +348,10 @@ void Supervisor::finishIfDone() {
   logTotals();
   deadline_.reset();
   signals_.reset();
-  for (const auto& w : workers_) w->restart.reset();
+  for (const auto& w : workers_) {
+    w->restart.reset();
+    w->readyDeadline.reset();
+  }
 }
 
 void Supervisor::logTotals() {

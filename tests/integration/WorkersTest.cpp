@@ -4,9 +4,19 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <dirent.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <fstream>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "support/ServerProcess.hpp"
@@ -57,6 +67,74 @@ std::string numbered(const char* prefix, int i) {
 
 bool alive(pid_t pid) {
   return ::kill(pid, 0) == 0;
+}
+
+// The processes `pid`'s main thread started, from /proc (Linux: the test
+// stops and inspects real processes the way an operator would).
+std::vector<pid_t> childrenOf(pid_t pid) {
+  std::ifstream file("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+  std::vector<pid_t> pids;
+  for (pid_t child; file >> child;) pids.push_back(child);
+  return pids;
+}
+
+// The state letter of /proc/PID/stat ('T' stopped, 'Z' zombie), 0 if gone.
+char processState(pid_t pid) {
+  std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  std::size_t paren = text.rfind(')');
+  return paren == std::string::npos || paren + 2 >= text.size() ? 0 : text[paren + 2];
+}
+
+// /proc/PID/cmdline: the arguments, each ending in a NUL.
+std::string commandLine(pid_t pid) {
+  std::ifstream file("/proc/" + std::to_string(pid) + "/cmdline");
+  return std::string((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+}
+
+// Whether the process has a socket open yet beyond its standard descriptors
+// and its status line to the supervisor (fd 3, a socketpair): a worker
+// reports ready only after it has bound its listeners.
+bool hasSocket(pid_t pid) {
+  std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+  DIR* fds = ::opendir(dir.c_str());
+  if (fds == nullptr) return false;
+  bool found = false;
+  while (dirent* entry = ::readdir(fds)) {
+    char target[64] = {0};
+    std::string link = dir + "/" + entry->d_name;
+    if (std::atoi(entry->d_name) > 3 && ::readlink(link.c_str(), target, sizeof target - 1) > 0 &&
+        std::string_view(target).starts_with("socket:"))
+      found = true;
+  }
+  ::closedir(fds);
+  return found;
+}
+
+// errno of binding `at` as another program would (0 if the bind succeeded).
+int bindError(const Endpoint& at, int type, bool reusePort) {
+  int fd = ::socket(at.family(), type, 0);
+  if (fd < 0) return errno;
+  int on = 1;
+  if (reusePort) ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on);
+  int rc = ::bind(fd, at.sockaddrPtr(), sizeof(sockaddr_in));
+  int error = rc == 0 ? 0 : errno;
+  ::close(fd);
+  return error;
+}
+
+// The same, from a process of another user (nobody), who may not join the
+// port's SO_REUSEPORT group. -1 if this test cannot change user.
+int bindErrorAsAnotherUser(const Endpoint& at, int type) {
+  if (::geteuid() != 0) return -1;
+  pid_t child = ::fork();
+  if (child == 0) {
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(255);
+    ::_exit(bindError(at, type, true));
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) != 255 ? WEXITSTATUS(status) : -1;
 }
 
 }  // namespace
@@ -198,4 +276,125 @@ TEST(Workers, ChatWithSeveralWorkersIsAUsageErrorNamingTheBackplane) {
   auto bad = runProgram({UVR_SERVER_BIN, "--workers", "0", "--listen", "127.0.0.1:0"});
   EXPECT_EQ(bad.exitCode, 2);
   EXPECT_NE(bad.err.find("--workers must be"), std::string::npos) << bad.err;
+}
+
+// A worker that hangs before it reports ready (here: stopped with SIGSTOP
+// while it starts, as a stuck disk or a debugger would hold it) is killed
+// after --worker-ready-timeout and replaced; the "listening" lines come
+// once the replacement is ready. The stop must land after the worker's exec
+// and before it opens its first socket (it reports ready only after
+// binding): /proc tells both, and a start where it came too late is
+// repeated.
+TEST(Workers, AWorkerThatHangsBeforeReadyIsKilledAndReplaced) {
+  const pid_t self = ::getpid();
+  for (int attempt = 1;; ++attempt) {
+    ASSERT_LE(attempt, 5) << "could not stop a worker before it reported ready";
+    std::set<pid_t> before;
+    for (pid_t pid : childrenOf(self)) before.insert(pid);
+    std::atomic<pid_t> stopped{0};
+    std::atomic<bool> tooLate{false}, done{false};
+    std::thread stopper([&] {
+      auto deadline = std::chrono::steady_clock::now() + 10s;
+      pid_t supervisor = 0;
+      while (!done && std::chrono::steady_clock::now() < deadline) {
+        if (supervisor == 0) {
+          for (pid_t pid : childrenOf(self)) {
+            if (!before.count(pid)) supervisor = pid;
+          }
+          continue;
+        }
+        auto workers = childrenOf(supervisor);
+        // Once it runs the worker's program: stopped between fork and exec,
+        // it would hold the supervisor inside uv_spawn.
+        if (workers.empty() ||
+            commandLine(workers[0]).find(std::string("\0--worker\0", 10)) == std::string::npos)
+          continue;
+        ::kill(workers[0], SIGSTOP);
+        while (processState(workers[0]) != 'T' && std::chrono::steady_clock::now() < deadline) {
+        }
+        if (hasSocket(workers[0])) {
+          tooLate = true;
+          ::kill(workers[0], SIGCONT);
+        }
+        stopped = workers[0];
+        return;
+      }
+    });
+    ServerProcess server({"--listen", "127.0.0.1:0", "--workers", "2", "--worker-ready-timeout",
+                          "1", "--log-level", "info"});
+    done = true;
+    stopper.join();
+    if (tooLate) continue;
+    ASSERT_NE(stopped.load(), 0) << server.stderrText();
+    ASSERT_TRUE(server.ready()) << server.stderrText();
+    std::string log = server.stderrText();
+    EXPECT_NE(log.find("(pid " + std::to_string(stopped.load()) +
+                       ") did not report ready within 1000 ms"),
+              std::string::npos)
+        << log;
+    for (int i = 0; i < 200 && alive(stopped); ++i) std::this_thread::sleep_for(10ms);
+    EXPECT_FALSE(alive(stopped)) << "the hung worker is still there";
+    EXPECT_EQ(startedWorkers(server).size(), 3u) << log;
+    for (int i = 0; i < 16; ++i) EXPECT_TRUE(echoes(server.tcp[0], numbered("served ", i)));
+    server.signal(SIGTERM);
+    EXPECT_EQ(server.wait(20s), 0) << server.stderrText();
+    return;
+  }
+}
+
+// Every worker killed at once: until the replacements bind, the supervisor
+// still holds the UDP port (as it holds the TCP one), so neither another
+// program nor another user can take it. The supervisor is held still
+// (SIGSTOP) meanwhile, so the check runs while no worker exists. The held
+// reserve takes no datagram: each of many senders gets its echo.
+TEST(Workers, WhenEveryWorkerDiesTheUdpPortStaysReserved) {
+  ServerProcess server({"--listen", "127.0.0.1:0", "--workers", "2", "--log-level", "info"});
+  ASSERT_TRUE(server.ready()) << server.stderrText();
+  ASSERT_EQ(server.udp.size(), 1u);
+  Endpoint port = server.udp[0];
+  auto pids = startedWorkers(server);
+  ASSERT_EQ(pids.size(), 2u);
+  ASSERT_EQ(::kill(server.pid(), SIGSTOP), 0);
+  for (pid_t pid : pids) ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  for (pid_t pid : pids) {
+    // A zombie: exited, its sockets closed, not yet reaped by the stopped supervisor.
+    for (int i = 0; i < 500 && processState(pid) != 'Z'; ++i) std::this_thread::sleep_for(2ms);
+    ASSERT_EQ(processState(pid), 'Z') << pid;
+  }
+  EXPECT_EQ(bindError(port, SOCK_DGRAM, false), EADDRINUSE);
+  EXPECT_EQ(bindError(port, SOCK_STREAM, false), EADDRINUSE);
+  int asOther = bindErrorAsAnotherUser(port, SOCK_DGRAM);
+  if (asOther == -1) {
+    std::fprintf(stderr, "note: not root, the bind by another user was not tried\n");
+  } else {
+    EXPECT_EQ(asOther, EADDRINUSE) << "another user bound the port";
+  }
+  ASSERT_EQ(::kill(server.pid(), SIGCONT), 0);
+  for (int i = 0; i < 500 && startedWorkers(server).size() < 4; ++i)
+    std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(startedWorkers(server).size(), 4u) << server.stderrText();
+  // A replacement has bound once a probe is answered (no "listening" line now).
+  UdpClient probe(AF_INET);
+  bool answered = false;
+  for (int i = 0; i < 50 && !answered; ++i) {
+    probe.sendTo(port, "probe");
+    answered = probe.recv(100ms) == "probe";
+  }
+  ASSERT_TRUE(answered) << server.stderrText();
+  std::vector<std::unique_ptr<UdpClient>> senders;
+  for (int i = 0; i < 64; ++i) senders.push_back(std::make_unique<UdpClient>(AF_INET));
+  for (int i = 0; i < 64; ++i) ASSERT_TRUE(senders[i]->sendTo(port, numbered("d", i)));
+  for (int i = 0; i < 64; ++i) EXPECT_EQ(senders[i]->recv(), numbered("d", i)) << i;
+  EXPECT_TRUE(echoes(server.tcp[0], "tcp too"));
+  server.signal(SIGTERM);
+  EXPECT_EQ(server.wait(20s), 0) << server.stderrText();
+}
+
+TEST(Workers, ReadyTimeoutIsRangeChecked) {
+  for (const char* bad : {"0", "-1", "nan"}) {
+    auto r = runProgram({UVR_SERVER_BIN, "--workers", "2", "--worker-ready-timeout", bad,
+                         "--listen", "127.0.0.1:0"});
+    EXPECT_EQ(r.exitCode, 2) << bad;
+    EXPECT_NE(r.err.find("worker-ready-timeout"), std::string::npos) << r.err;
+  }
 }
