@@ -41,13 +41,16 @@ struct Loop::Poster {
     for (auto& work : batch) detail::shielded("posted work", work);
   }
 
-  // Refuses further posts, runs what was queued, then closes the handle.
-  void retire() {
+  // Refuses further posts, runs (or drops) what was queued, then closes
+  // the handle.
+  void retire(bool runQueued) {
     Async* closing;
+    std::vector<std::function<void()>> dropped;
     {
       std::lock_guard<std::mutex> lock(mutex);
       closing = async;
       async = nullptr;
+      if (!runQueued) dropped.swap(queue);
     }
     if (closing == nullptr) return;
     drain();
@@ -80,8 +83,9 @@ Loop::~Loop() {
     Error e = close();
     if (e) logLine(LogLevel::Error, e.message());
   } else if (poster_ != nullptr) {
-    // The embedding application runs the loop that will call this back.
-    poster_->retire();
+    // The embedding application runs the loop that will call this back;
+    // work still queued is dropped, as the objects it uses may be gone.
+    poster_->retire(false);
     flushes_->destroy();
   }
   delete poster_;
@@ -161,7 +165,7 @@ void reclaimOpenHandles(uv_loop_t* loop, Reclaimed& into) {
 Error Loop::close() {
   if (!owned_ || closed_) return {};
   closed_ = true;
-  poster_->retire();
+  poster_->retire(true);
   flushes_->destroy();
   flushes_ = nullptr;
   // First the close callbacks of objects already destroyed, which may

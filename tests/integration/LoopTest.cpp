@@ -130,6 +130,24 @@ TEST(Loop, PostAfterCloseIsRefusedAndDropsTheWork) {
   EXPECT_EQ(token.use_count(), 1) << "refused work was kept, not destroyed";
 }
 
+// An embedded Loop's destructor does not run work still queued (the
+// application may already have destroyed what it uses): it is dropped.
+TEST(Loop, EmbeddedLoopDestroyedDropsWorkStillQueued) {
+  uv_loop_t appLoop;
+  ASSERT_EQ(uv_loop_init(&appLoop), 0);
+  auto token = std::make_shared<int>(0);
+  bool ran = false;
+  {
+    Loop loop(&appLoop);
+    EXPECT_TRUE(loop.post([&ran, token] { ran = true; }));
+  }
+  EXPECT_FALSE(ran);
+  EXPECT_EQ(token.use_count(), 1);
+  uv_run(&appLoop, UV_RUN_DEFAULT);
+  EXPECT_FALSE(ran);
+  EXPECT_EQ(uv_loop_close(&appLoop), 0);
+}
+
 // The supervisor's stop path: the signal's callback destroys the watch's
 // owner, and the watch with it. The callback's captures (heap-held: larger
 // than std::function's inline buffer) stay alive until it returns.
