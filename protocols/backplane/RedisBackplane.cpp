@@ -23,7 +23,7 @@ void forEachRoom(std::string_view rooms, Fn&& fn) {
   while (!rooms.empty()) {
     std::size_t comma = rooms.find(',');
     std::string_view room = rooms.substr(0, comma);
-    if (chat::isValidRoom(room)) fn(room);
+    if (isValidRemoteRoom(room)) fn(room);
     rooms.remove_prefix(comma == std::string_view::npos ? rooms.size() : comma + 1);
   }
 }
@@ -215,7 +215,7 @@ void RedisBackplane::fetchDirectory(std::function<void(const Servers*)> done) {
       RemoteRoster::Server& server = servers[std::string(flat[i].str())];
       const auto& fields = flat[i + 1].elements;
       for (std::size_t j = 0; j + 1 < fields.size(); j += 2) {
-        if (!chat::isValidNick(fields[j].str())) continue;
+        if (!isValidRemoteNick(fields[j].str())) continue;
         RemoteRoster::Member& member = server[chat::foldName(fields[j].str())];
         member.nick = std::string(fields[j].str());
         forEachRoom(fields[j + 1].str(),
