@@ -16,6 +16,7 @@
 #include <optional>
 #include <sstream>
 
+#include "BackplaneCredentials.hpp"
 #include "PortReservation.hpp"
 #include "Server.hpp"
 #include "uvreactor/Log.hpp"
@@ -45,6 +46,19 @@ void warnIfQueuedConnectionsAreLost() {
             "moves them to another worker)"
           : "warning: this kernel cannot move queued connections between listeners "
             "(tcp_migrate_req, Linux 5.14): a worker's exit resets those in its accept queue");
+}
+
+// This process's environment for a worker, with the backplane password the
+// supervisor read (from its file or its own environment) in it: a secret
+// never goes in a worker's argv.
+std::vector<std::string> workerEnvironment(const ServerConfig& config) {
+  std::string name = std::string(kBackplanePasswordVariable) + "=";
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::string_view(*e).substr(0, name.size()) != name) env.emplace_back(*e);
+  }
+  if (!config.backplanePassword.empty()) env.push_back(name + config.backplanePassword);
+  return env;
 }
 
 class Supervisor;
@@ -137,6 +151,10 @@ void Supervisor::spawn(Worker& w) {
   std::vector<char*> raw;
   for (auto& a : args) raw.push_back(a.data());
   raw.push_back(nullptr);
+  std::vector<std::string> env = workerEnvironment(config_);
+  std::vector<char*> rawEnv;
+  for (auto& e : env) rawEnv.push_back(e.data());
+  rawEnv.push_back(nullptr);
 
   w.status = new uv_pipe_t;
   uv_pipe_init(loop_.raw(), w.status, 0);
@@ -152,6 +170,7 @@ void Supervisor::spawn(Worker& w) {
   uv_process_options_t options{};
   options.file = "/proc/self/exe";
   options.args = raw.data();
+  options.env = rawEnv.data();
   options.stdio = stdio;
   options.stdio_count = 4;
   options.exit_cb = [](uv_process_t* p, int64_t status, int signum) {
