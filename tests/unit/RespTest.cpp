@@ -88,7 +88,9 @@ namespace {
 
 // "*N\r\n" then N small integers: 4 bytes each on the wire.
 std::string arrayOfIntegers(std::size_t n) {
-  std::string out = "*" + std::to_string(n) + "\r\n";
+  std::string out = "*";  // appended: GCC 12's -Wrestrict misfires on "*" + string
+  out += std::to_string(n);
+  out += "\r\n";
   for (std::size_t i = 0; i < n; ++i) out += ":1\r\n";
   return out;
 }
