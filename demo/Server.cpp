@@ -25,6 +25,8 @@ Error Server::start() {
   if (config_.backplane) {
     protocols::backplane::BackplaneOptions options;
     options.prefix = config_.backplanePrefix;
+    options.redis.user = config_.backplaneUser;
+    options.redis.password = config_.backplanePassword;
     backplane_ = std::make_unique<protocols::backplane::RedisBackplane>(
         loop_, chat_, *config_.backplane, options);
   }

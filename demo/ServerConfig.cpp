@@ -7,6 +7,7 @@
 #include <thread>
 #include <tuple>
 
+#include "BackplaneCredentials.hpp"
 #include "backplane/RedisBackplane.hpp"
 #include "uvreactor/PlatformFeatures.hpp"
 
@@ -94,7 +95,13 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
                   "dropped for flooding (0: no limit)",
       cxxopts::value<std::size_t>()->default_value("10"))
     ("backplane", "chat: share the rooms with other servers through Redis, "
-                  "redis://HOST:PORT[/PREFIX] (PREFIX: the key and channel prefix, default uvr)",
+                  "redis://[USER@]HOST:PORT[/PREFIX] (PREFIX: the key and channel prefix, "
+                  "default uvr; USER: a Redis ACL user)",
+      cxxopts::value<std::string>())
+    ("backplane-user", "chat: the Redis ACL user to AUTH as (or USER@ in the URL)",
+      cxxopts::value<std::string>())
+    ("backplane-password-file", "chat: AUTH to Redis with the password in FILE (one line, "
+                                "mode 0600); else from $UVR_BACKPLANE_PASSWORD; never in argv",
       cxxopts::value<std::string>())
     ("workers", "processes serving the addresses, sharing each port (SO_REUSEPORT on Linux, "
                 "SO_REUSEPORT_LB on FreeBSD; refused where the system has neither), "
@@ -200,6 +207,7 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
       auto address = protocols::backplane::parseBackplaneUrl(args["backplane"].as<std::string>());
       c.backplane = address.redis;
       c.backplanePrefix = address.prefix;
+      c.backplaneUser = address.user;
     } catch (const std::invalid_argument& e) {
       throw UsageError{std::string("--backplane: ") + e.what()};
     }
@@ -237,6 +245,7 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
   }
   c.listener.maxConnections = boundedCount(args, "max-connections", 0, 100000000);
   c.listener.maxPerAddress = boundedCount(args, "max-connections-per-ip", 0, 100000000);
+  readBackplaneCredentials(args, c);
   if (c.protocol == "chat") c.listener.rejectMessage = "! server full, try again later\n";
   if (c.protocol == "irc") c.listener.rejectMessage = "ERROR :Server full, try again later\r\n";
   return c;

@@ -40,6 +40,10 @@ struct ServerConfig {
   std::vector<Endpoint> ircListen;
   protocols::irc::IrcOptions irc;
   std::string backplanePrefix;
+  // AUTH for the backplane (BackplaneCredentials); the password never comes
+  // from the command line.
+  std::string backplaneUser;
+  std::string backplanePassword;
 };
 
 struct UsageError {

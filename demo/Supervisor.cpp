@@ -14,6 +14,7 @@
 #include <optional>
 #include <sstream>
 
+#include "BackplaneCredentials.hpp"
 #include "PortReservation.hpp"
 #include "ProcessPlatform.hpp"
 #include "Server.hpp"
@@ -32,6 +33,19 @@ constexpr uint64_t kKillGraceMs = 5000;  // past --shutdown-timeout
 
 void say(const std::string& text) {
   std::cerr << "uvreactor-server: " << text << std::endl;
+}
+
+// This process's environment for a worker, with the backplane password the
+// supervisor read (from its file or its own environment) in it: a secret
+// never goes in a worker's argv.
+std::vector<std::string> workerEnvironment(const ServerConfig& config) {
+  std::string name = std::string(kBackplanePasswordVariable) + "=";
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::string_view(*e).substr(0, name.size()) != name) env.emplace_back(*e);
+  }
+  if (!config.backplanePassword.empty()) env.push_back(name + config.backplanePassword);
+  return env;
 }
 
 class Supervisor;
@@ -133,6 +147,10 @@ void Supervisor::spawn(Worker& w) {
   std::vector<char*> raw;
   for (auto& a : args) raw.push_back(a.data());
   raw.push_back(nullptr);
+  std::vector<std::string> env = workerEnvironment(config_);
+  std::vector<char*> rawEnv;
+  for (auto& e : env) rawEnv.push_back(e.data());
+  rawEnv.push_back(nullptr);
 
   w.status = new uv_pipe_t;
   uv_pipe_init(loop_.raw(), w.status, 0);
@@ -148,6 +166,7 @@ void Supervisor::spawn(Worker& w) {
   uv_process_options_t options{};
   options.file = executable_.c_str();
   options.args = raw.data();
+  options.env = rawEnv.data();
   options.stdio = stdio;
   options.stdio_count = 4;
   options.exit_cb = [](uv_process_t* p, int64_t status, int signum) {

@@ -1,13 +1,15 @@
 // libFuzzer target for the backplane's event codec: any message another
 // program publishes on a room channel. A message that decodes must encode
-// back to the same bytes (the codec neither loses nor invents a field), and
-// every view must lie inside the message.
+// back to the same bytes (the codec neither loses nor invents a field),
+// every view must lie inside the message, and no field may hold a control
+// character (Redis is untrusted input).
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
 #include "backplane/EventCodec.hpp"
+#include "chat/RelayedText.hpp"
 
 using namespace uvreactor::protocols;
 
@@ -19,6 +21,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (std::string_view part : {decoded->server, e.room, e.nick, e.text, e.target}) {
     if (!part.empty() && (part.data() < message.data() ||
                           part.data() + part.size() > message.data() + message.size())) {
+      std::abort();
+    }
+    if (chat::holdsControl(part)) {
       std::abort();
     }
   }

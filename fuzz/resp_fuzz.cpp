@@ -1,6 +1,6 @@
 // Feeds arbitrary bytes to the RESP parser whole and in arbitrary pieces:
-// no crash, no value over the limits, and the same replies (and the same
-// verdict) either way.
+// no crash, no value over the limits, never more held than the reply bound,
+// and the same replies (and the same verdict) either way.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -39,6 +39,7 @@ std::string parse(std::string_view input, std::size_t piece, const RespLimits& l
       flatten(v, out, limits, 0);
       out += "|";
     }));
+    if (parser.heldBytes() > limits.maxReplyBytes) std::abort();
   }
   return out;
 }
@@ -51,6 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   limits.maxBulkBytes = 1 + data[0] % 64;
   limits.maxElements = 1 + data[0] % 8;
   limits.maxDepth = 1 + data[0] % 4;
+  limits.maxReplyBytes = 256 + (data[0] >> 3) * 512u;
   std::size_t piece = 1 + data[1] % 17;
   std::string_view input(reinterpret_cast<const char*>(data + 2), size - 2);
   bool wholeFailed = false, splitFailed = false;

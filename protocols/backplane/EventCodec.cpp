@@ -3,6 +3,7 @@
 #include <array>
 
 #include "chat/Names.hpp"
+#include "chat/RelayedText.hpp"
 
 namespace uvreactor::protocols::backplane {
 namespace {
@@ -50,7 +51,28 @@ std::optional<std::string_view> field(std::string_view& rest) {
   return out;
 }
 
+// A mode change as a local operator makes one: "+t", "-o".
+bool isModeChange(std::string_view text) {
+  if (text.size() < 2 || text.size() > 16 || (text[0] != '+' && text[0] != '-')) return false;
+  for (char c : text.substr(1)) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) return false;
+  }
+  return true;
+}
+
+// One rule for every kind, before any kind's own: text from another server
+// is as clean as a local member's line, whatever field it is in and however
+// a front end would show it. A newline forges a line; ESC, CR, BS and C1
+// controls act on a terminal.
+bool clean(const chat::RoomEvent& e) {
+  for (std::string_view field : {e.room, e.nick, e.target, e.text}) {
+    if (chat::holdsControl(field)) return false;
+  }
+  return true;
+}
+
 bool validFor(const chat::RoomEvent& e) {
+  if (e.text.size() > kMaxEventText || !clean(e)) return false;
   bool isPrivate = e.kind == RoomEventKind::Private || e.kind == RoomEventKind::PrivateNotice;
   if (!chat::isValidNick(e.nick)) return false;
   bool targetOk = e.kind == RoomEventKind::ModeChanged
@@ -61,11 +83,19 @@ bool validFor(const chat::RoomEvent& e) {
                 : !chat::isValidRoom(e.room) || !targetOk)
     return false;
   if (e.kind == RoomEventKind::Renamed) return chat::isValidNick(e.text);
-  if (e.kind == RoomEventKind::Joined) return e.text.empty();
-  return e.text.size() <= kMaxEventText;
+  if (e.kind == RoomEventKind::ModeChanged) return isModeChange(e.text);
+  return e.kind != RoomEventKind::Joined || e.text.empty();
 }
 
 }  // namespace
+
+bool isValidRemoteNick(std::string_view nick) {
+  return chat::isValidNick(nick) && !chat::holdsControl(nick);
+}
+
+bool isValidRemoteRoom(std::string_view room) {
+  return chat::isValidRoom(room) && !chat::holdsControl(room);
+}
 
 bool isValidServerTag(std::string_view tag) {
   if (tag.empty() || tag.size() > 8) return false;
@@ -84,7 +114,8 @@ void encodeEvent(std::string& out, std::string_view server, const chat::RoomEven
   out.append(e.room).push_back('\t');
   out.append(e.nick).push_back('\t');
   out.append(e.target).push_back('\t');
-  out.append(e.text);
+  // As the decoder will require, and as line chat shows it here.
+  chat::appendRelayedText(out, e.text);
 }
 
 std::optional<DecodedEvent> decodeEvent(std::string_view message) {

@@ -2,9 +2,15 @@
 //
 // "uvr1 TAB SERVER TAB KIND TAB ROOM TAB NICK TAB TARGET TAB TEXT": the
 // fields before TEXT cannot hold a tab (server tags, names and kinds are
-// checked), so TEXT, last, may hold anything. Decoding checks every field:
-// a message another program published on our channel is rejected, never
-// half-used. Pure; thread-agnostic.
+// checked), so TEXT, last, may hold tabs. Redis is untrusted input: decoding
+// checks every field as strictly as a local member's input, and first, for
+// every kind alike, that no field holds a control character (RelayedText's
+// rule: C0 but tab, DEL, UTF-8 C1), so no front end can be made to show
+// a forged line or an escape sequence whatever field it renders raw. A
+// message another program published on our channel is rejected, never
+// half-used. Encoding replaces the control characters of TEXT with '?', as
+// line chat shows them, so what one server sends the others accept.
+// Pure; thread-agnostic.
 #pragma once
 
 #include <cstddef>
@@ -29,5 +35,9 @@ std::optional<DecodedEvent> decodeEvent(std::string_view message);
 
 // Server tags: 1-8 of [a-z0-9].
 bool isValidServerTag(std::string_view tag);
+// A nick or room name read from Redis (events, the directory of members):
+// valid for the room service and free of control characters.
+bool isValidRemoteNick(std::string_view nick);
+bool isValidRemoteRoom(std::string_view room);
 
 }  // namespace uvreactor::protocols::backplane

@@ -23,7 +23,7 @@ void forEachRoom(std::string_view rooms, Fn&& fn) {
   while (!rooms.empty()) {
     std::size_t comma = rooms.find(',');
     std::string_view room = rooms.substr(0, comma);
-    if (chat::isValidRoom(room)) fn(room);
+    if (isValidRemoteRoom(room)) fn(room);
     rooms.remove_prefix(comma == std::string_view::npos ? rooms.size() : comma + 1);
   }
 }
@@ -215,7 +215,7 @@ void RedisBackplane::fetchDirectory(std::function<void(const Servers*)> done) {
       RemoteRoster::Server& server = servers[std::string(flat[i].str())];
       const auto& fields = flat[i + 1].elements;
       for (std::size_t j = 0; j + 1 < fields.size(); j += 2) {
-        if (!chat::isValidNick(fields[j].str())) continue;
+        if (!isValidRemoteNick(fields[j].str())) continue;
         RemoteRoster::Member& member = server[chat::foldName(fields[j].str())];
         member.nick = std::string(fields[j].str());
         forEachRoom(fields[j + 1].str(),
@@ -264,9 +264,24 @@ void RedisBackplane::heartbeat() {
 
 BackplaneAddress parseBackplaneUrl(std::string_view url) {
   constexpr std::string_view kScheme = "redis://";
+  std::size_t at = url.rfind('@');
+  // What may be quoted back: nothing before an '@', which may be a secret.
+  std::string shown(at == std::string_view::npos ? url : url.substr(at + 1));
   if (url.substr(0, kScheme.size()) != kScheme)
-    throw std::invalid_argument("'" + std::string(url) + "' does not start with redis://");
+    throw std::invalid_argument("'" + shown + "' does not start with redis://");
   std::string_view rest = url.substr(kScheme.size());
+  std::string user;
+  if (at != std::string_view::npos) {
+    std::string_view userinfo = rest.substr(0, at - kScheme.size());
+    if (userinfo.find(':') != std::string_view::npos)
+      throw std::invalid_argument(
+          "no password in the URL: a command line is visible to every local user (ps, "
+          "/proc); give it in a file with --backplane-password-file FILE or in the "
+          "environment as UVR_BACKPLANE_PASSWORD");
+    if (userinfo.empty()) throw std::invalid_argument("an empty user before '@' in the URL");
+    user = std::string(userinfo);
+    rest = rest.substr(at - kScheme.size() + 1);
+  }
   std::string prefix = "uvr";
   if (std::size_t slash = rest.find('/'); slash != std::string_view::npos) {
     prefix = std::string(rest.substr(slash + 1));
@@ -274,9 +289,9 @@ BackplaneAddress parseBackplaneUrl(std::string_view url) {
     if (!chat::isValidName(prefix))
       throw std::invalid_argument("prefix '" + prefix + "' must be 1-32 letters, digits, _ or -");
   }
-  auto at = Endpoint::parse(rest);
-  if (!at) throw std::invalid_argument(at.error().message());
-  return {*at, prefix};
+  auto endpoint = Endpoint::parse(rest);
+  if (!endpoint) throw std::invalid_argument(endpoint.error().message());
+  return {*endpoint, prefix, user};
 }
 
 }  // namespace uvreactor::protocols::backplane

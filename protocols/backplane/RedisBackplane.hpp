@@ -104,11 +104,15 @@ class RedisBackplane final : public chat::RoomBackplane {
   std::string scratch_;
 };
 
-// Parses "redis://HOST:PORT[/PREFIX]" (PREFIX: 1-32 of [A-Za-z0-9_-]);
-// throws std::invalid_argument naming what is wrong.
+// Parses "redis://[USER@]HOST:PORT[/PREFIX]" (PREFIX: 1-32 of
+// [A-Za-z0-9_-]; USER: a Redis ACL user); throws std::invalid_argument
+// naming what is wrong. A password in the URL ("USER:PASSWORD@") is refused:
+// a command line is visible to every local user. Errors never repeat what
+// stands before an '@'.
 struct BackplaneAddress {
   Endpoint redis;
   std::string prefix;
+  std::string user;
 };
 BackplaneAddress parseBackplaneUrl(std::string_view url);
 

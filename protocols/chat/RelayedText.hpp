@@ -15,5 +15,8 @@
 namespace uvreactor::protocols::chat {
 
 void appendRelayedText(std::string& out, std::string_view text);
+// True if `text` holds any byte appendRelayedText would replace (a tab is
+// not one): what text from another server must not hold (EventCodec).
+bool holdsControl(std::string_view text);
 
 }  // namespace uvreactor::protocols::chat

@@ -3,11 +3,40 @@
 #include <uv.h>
 
 #include <algorithm>
+#include <exception>
 #include <random>
 
 #include "uvreactor/Log.hpp"
 
 namespace uvreactor::protocols::redis {
+namespace {
+
+// Runs one of the owner's callbacks. What it throws is logged and goes no
+// further: an exception must not skip the link's own bookkeeping (a lost
+// link that never reconnects) nor unwind into libuv.
+template <class F>
+void shielded(const Endpoint& at, F&& call) noexcept {
+  try {
+    call();
+  } catch (const std::exception& e) {
+    logLine(LogLevel::Error, "redis " + at.toString() + ": a callback threw: " + e.what());
+  } catch (...) {
+    logLine(LogLevel::Error, "redis " + at.toString() + ": a callback threw");
+  }
+}
+
+// Redis's own words, for a log line: bounded, and no control characters
+// (anything on Redis's port may have sent them).
+std::string printable(std::string_view text) {
+  std::string out;
+  for (char c : text.substr(0, 200)) {
+    auto byte = static_cast<unsigned char>(c);
+    out.push_back(byte < 0x20 || byte >= 0x7f ? '?' : c);
+  }
+  return out;
+}
+
+}  // namespace
 
 // One connection to Redis and everything that keeps it alive: reconnects,
 // the PING check, the replies it waits for.
@@ -42,6 +71,8 @@ class RedisLink::Session {
 
  private:
   void onReply(RespValue&& reply);
+  // Drops a connection that cannot be used; it reconnects with backoff.
+  void drop(const std::string& why);
   void onTick();
   void scheduleReconnect();
 
@@ -67,6 +98,8 @@ class RedisLink::Session {
   unsigned failures_ = 0;
   bool ending_ = false;
   bool ready_ = false;
+  bool authPending_ = false;  // the first reply answers AUTH
+  bool dropping_ = false;     // aborted: what is still parsed is ignored
   Timer reconnect_;
   Timer tick_;
   std::mt19937_64 random_;
@@ -108,10 +141,11 @@ bool RedisLink::Session::send(std::string bytes, ReplyCallback done) {
   if (unsentBytes_ + bytes.size() > link_.options_.maxPendingBytes) {
     ++link_.stats_.rejected;
     if (done)
-      done(Error(UV_ENOBUFS, "redis " + link_.at_.toString() +
-                                 ": link down and "
-                                 "its pending commands are full"),
-           RespValue());
+      shielded(link_.at_, [&] {
+        done(Error(UV_ENOBUFS, "redis " + link_.at_.toString() +
+                                   ": link down and its pending commands are full"),
+             RespValue());
+      });
     return false;
   }
   unsentBytes_ += bytes.size();
@@ -121,11 +155,22 @@ bool RedisLink::Session::send(std::string bytes, ReplyCallback done) {
 
 void RedisLink::Session::opened(Connection& c) {
   connection_ = &c;
-  failures_ = 0;
   parser_ = RespParser(link_.options_.limits);
   pingSentAtMs_ = 0;
   lastSendMs_ = link_.loop_.nowMs();
+  dropping_ = false;
   ++link_.stats_.connects;
+  // First of all: Redis answers in order, so the first reply is AUTH's.
+  authPending_ = !link_.options_.password.empty();
+  if (authPending_) {
+    std::string auth;
+    if (link_.options_.user.empty()) {
+      encodeCommand(auth, {"AUTH", link_.options_.password});
+    } else {
+      encodeCommand(auth, {"AUTH", link_.options_.user, link_.options_.password});
+    }
+    c.send(auth);
+  }
   if (subscriber_) {
     for (const auto& [channel, holders] : link_.channels_) {
       std::string bytes;
@@ -149,18 +194,33 @@ void RedisLink::Session::opened(Connection& c) {
   tick_.start(link_.options_.pingIntervalMs, link_.options_.pingIntervalMs, [this] { onTick(); });
 }
 
-void RedisLink::Session::data(Connection& c, std::string_view bytes) {
+void RedisLink::Session::data(Connection&, std::string_view bytes) {
+  if (dropping_) return;
   Error e = parser_.feed(bytes, [this](RespValue&& reply) { onReply(std::move(reply)); });
-  if (e) {
-    logLine(LogLevel::Warn,
-            "redis " + link_.at_.toString() + ": " + e.message() + "; reconnecting");
-    c.abort();
-  }
+  if (e && !dropping_) drop(e.message());
+}
+
+void RedisLink::Session::drop(const std::string& why) {
+  logLine(LogLevel::Warn, "redis " + link_.at_.toString() + ": " + why + "; reconnecting");
+  dropping_ = true;
+  if (connection_ != nullptr) connection_->abort();
 }
 
 void RedisLink::Session::onReply(RespValue&& reply) {
+  if (dropping_) return;
+  if (authPending_) {
+    authPending_ = false;
+    // Redis's reason (WRONGPASS, or AUTH without a password set) never
+    // holds the password.
+    if (reply.isError()) drop("AUTH refused: " + printable(reply.text));
+    return;
+  }
   if (!ready_) {
+    // The first reply of a session answers its PING or SUBSCRIBE: an error
+    // there (NOAUTH: a password is needed; NOPERM) leaves it unusable.
+    if (reply.isError()) return drop("refused: " + printable(reply.text));
     ready_ = true;
+    failures_ = 0;  // backoff starts again only once a session was usable
     link_.sessionChanged();
   }
   if (subscriber_) {
@@ -172,7 +232,9 @@ void RedisLink::Session::onReply(RespValue&& reply) {
     }
     std::string_view kind = reply.elements[0].str();
     if (kind == "message" && reply.elements.size() == 3) {
-      if (link_.onMessage_) link_.onMessage_(reply.elements[1].str(), reply.elements[2].str());
+      if (link_.onMessage_)
+        shielded(link_.at_,
+                 [&] { link_.onMessage_(reply.elements[1].str(), reply.elements[2].str()); });
     } else if (kind == "pong") {
       pingSentAtMs_ = 0;
     }
@@ -181,7 +243,7 @@ void RedisLink::Session::onReply(RespValue&& reply) {
   if (awaiting_.empty()) return;  // unsolicited: nothing waits for it
   Awaiting front = std::move(awaiting_.front());
   awaiting_.pop_front();
-  if (front.done) front.done(Error(), reply);
+  if (front.done) shielded(link_.at_, [&] { front.done(Error(), reply); });
 }
 
 void RedisLink::Session::closed(const Error& reason) {
@@ -199,7 +261,7 @@ void RedisLink::Session::closed(const Error& reason) {
   awaiting_.clear();
   Error lost(UV_ECONNRESET, "redis " + link_.at_.toString() + ": link lost before the reply");
   for (auto& a : awaiting) {
-    if (a.done) a.done(lost, RespValue());
+    if (a.done) shielded(link_.at_, [&] { a.done(lost, RespValue()); });
   }
   link_.sessionChanged();
   scheduleReconnect();
@@ -305,13 +367,13 @@ void RedisLink::sessionChanged() {
   if (now == reportedUp_) return;
   reportedUp_ = now;
   reportedOnce_ = true;
-  if (onState_) onState_(now);
+  if (onState_) shielded(at_, [&] { onState_(now); });
 }
 
 void RedisLink::attemptFailed() {
   if (reportedOnce_) return;
   reportedOnce_ = true;
-  if (onState_) onState_(false);
+  if (onState_) shielded(at_, [&] { onState_(false); });
 }
 
 }  // namespace uvreactor::protocols::redis

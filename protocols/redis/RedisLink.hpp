@@ -9,7 +9,10 @@
 // oldest reply is overdue by replyTimeoutMs is dropped (a stalled Redis, e.g.
 // SIGSTOP), as is one that sends garbage. Commands wait while the link is
 // down, up to maxPendingBytes; past that they fail at once and are counted.
-// Callbacks in flight when a link drops get an error. onState(up) reports
+// Callbacks in flight when a link drops get an error; what a callback throws
+// is logged and stops nothing (the link still reconnects). A connection
+// whose AUTH, PING or SUBSCRIBE is answered by an error is dropped and
+// retried like a failed one. onState(up) reports
 // when the links are all up, and when one goes down; if the first attempt
 // fails before they were ever up, that is reported once too (down), so the
 // owner knows the outcome of the start either way.
@@ -42,6 +45,12 @@ struct RedisOptions {
   uint64_t replyTimeoutMs = 3000;
   std::size_t maxPendingBytes = 4 * 1024 * 1024;
   RespLimits limits;
+  // AUTH on every connection when a password is set: "AUTH user password"
+  // (a Redis 6 ACL user) or "AUTH password" (requirepass). A refused AUTH
+  // drops the connection, logged with Redis's reason (never the password),
+  // and it is retried with backoff.
+  std::string user;
+  std::string password;
 };
 
 struct RedisStats {

@@ -2,6 +2,7 @@
 
 #include <uv.h>
 
+#include <algorithm>
 #include <charconv>
 
 namespace uvreactor::protocols::redis {
@@ -21,10 +22,21 @@ void appendBulk(std::string& out, std::string_view arg) {
   out += "\r\n";
 }
 
+// The heap a string's text holds (none while it fits in the string itself).
+std::size_t textHeap(const std::string& text) {
+  static const std::size_t kInline = std::string().capacity();
+  return text.capacity() > kInline ? text.capacity() + 1 : 0;
+}
+
 }  // namespace
 
 Error RespParser::fail(Error error) {
   failed_ = true;
+  // A failed stream is dropped: hand back what the unfinished reply held.
+  open_ = std::vector<Open>();
+  line_ = std::string();
+  bulk_ = std::string();
+  held_ = 0;
   if (!error) error = Error(UV_EPROTO, "redis: the reply stream failed earlier");
   if (error.code() == -1) error = Error(UV_EPROTO, error.message());
   return error;
@@ -60,6 +72,7 @@ bool RespParser::header(std::string_view line, RespValue& value, Error& error) {
                                        std::to_string(limits_.maxBulkBytes));
         return false;
       }
+      if (!charge(static_cast<std::size_t>(n) + 2, error)) return false;
       bulkNeed_ = n + 2;
       bulk_.reserve(static_cast<std::size_t>(n) + 2);
       return false;
@@ -88,14 +101,38 @@ bool RespParser::header(std::string_view line, RespValue& value, Error& error) {
   return false;
 }
 
-bool RespParser::complete(RespValue& value) {
+bool RespParser::charge(std::size_t bytes, Error& error) {
+  if (bytes > limits_.maxReplyBytes - std::min(held_, limits_.maxReplyBytes)) {
+    error = Error(UV_EMSGSIZE, "redis: a reply that would hold over " +
+                                   std::to_string(limits_.maxReplyBytes) + " bytes once parsed");
+    return false;
+  }
+  held_ += bytes;
+  return true;
+}
+
+bool RespParser::complete(RespValue& value, Error& error) {
+  // Simple strings and errors were not counted yet; bulk strings were, in
+  // full, at their header.
+  if (value.type != RespValue::Type::BulkString && !charge(textHeap(value.text), error))
+    return false;
   while (!open_.empty()) {
     Open& top = open_.back();
-    top.array.elements.push_back(std::move(value));
+    auto& elements = top.array.elements;
+    if (elements.size() == elements.capacity()) {
+      // Grown by doubling up to the declared length, and counted before it
+      // is allocated; never reserved in full on the header's word alone.
+      std::size_t declared = elements.size() + top.remaining;
+      std::size_t next = std::min(declared, std::max<std::size_t>(4, 2 * elements.capacity()));
+      if (!charge((next - elements.capacity()) * sizeof(RespValue), error)) return false;
+      elements.reserve(next);
+    }
+    elements.push_back(std::move(value));
     if (--top.remaining != 0) return false;
     value = std::move(top.array);
     open_.pop_back();
   }
+  held_ = 0;  // a whole reply: the next one starts from nothing
   return true;
 }
 

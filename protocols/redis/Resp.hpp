@@ -5,10 +5,14 @@
 // arrived; it calls back once per complete top-level reply. Parsing is
 // resumable (an explicit stack of open arrays), so a reply split over many
 // reads costs linear time, and bounded: a bulk string over maxBulkBytes, an
-// array over maxElements, nesting over maxDepth or a header line over
-// kMaxLine is a protocol error, reported as soon as it is certain. After an
-// error the parser stays failed (the connection must be dropped).
-// Single-threaded.
+// array over maxElements, nesting over maxDepth, a header line over kMaxLine
+// or a reply whose parsed values would hold over maxReplyBytes is a protocol
+// error, reported as soon as it is certain. The last bound is on what the
+// values cost in memory (each element's RespValue, array capacity, string
+// heap), not on wire bytes: ":1\r\n" is 4 bytes on the wire and about 72
+// parsed, so per-item limits alone let one reply of small items cost ~18
+// times its size. After an error the parser stays failed and has released
+// what it held (the connection must be dropped). Single-threaded.
 #pragma once
 
 #include <cstddef>
@@ -41,6 +45,8 @@ struct RespLimits {
   std::size_t maxBulkBytes = 8 * 1024 * 1024;
   std::size_t maxElements = 1024 * 1024;
   std::size_t maxDepth = 8;
+  // Memory one reply may hold while it is parsed (and when delivered).
+  std::size_t maxReplyBytes = 32 * 1024 * 1024;
 };
 
 class RespParser {
@@ -55,6 +61,8 @@ class RespParser {
   Error feed(std::string_view input, OnReply&& onReply);
 
   bool failed() const { return failed_; }
+  // What the reply being parsed holds now, as counted against maxReplyBytes.
+  std::size_t heldBytes() const { return held_; }
 
  private:
   struct Open {
@@ -62,8 +70,11 @@ class RespParser {
     std::size_t remaining;
   };
   // Adds a finished value to the innermost open array, or returns true when
-  // it is a whole reply (then it is in `value`).
-  bool complete(RespValue& value);
+  // it is a whole reply (then it is in `value`); false with `error` set when
+  // the reply would hold over maxReplyBytes.
+  bool complete(RespValue& value, Error& error);
+  // Counts `bytes` more against maxReplyBytes, or sets `error`.
+  bool charge(std::size_t bytes, Error& error);
   // Parses one header line; returns true when it finished a value.
   bool header(std::string_view line, RespValue& value, Error& error);
   Error fail(Error error);
@@ -73,6 +84,7 @@ class RespParser {
   std::string line_;       // an unfinished header line
   int64_t bulkNeed_ = -1;  // bytes of bulk payload + CRLF still to come
   std::string bulk_;
+  std::size_t held_ = 0;  // what the reply being parsed holds, as counted
   bool failed_ = false;
 };
 
@@ -117,7 +129,11 @@ Error RespParser::feed(std::string_view input, OnReply&& onReply) {
       done = header(std::string_view(line).substr(0, line.size() - 2), value, error);
       if (error) return fail(std::move(error));
     }
-    if (done && complete(value)) onReply(std::move(value));
+    if (!done) continue;
+    Error error;
+    bool whole = complete(value, error);
+    if (error) return fail(std::move(error));
+    if (whole) onReply(std::move(value));
   }
   return {};
 }

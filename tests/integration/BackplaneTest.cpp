@@ -298,6 +298,37 @@ TEST_F(Backplane, GarbageOnARoomChannelIsDroppedAndCounted) {
   for (const auto& l : alice->seen) EXPECT_EQ(l.find("another room"), std::string::npos) << l;
 }
 
+// Redis is untrusted input: a mode event (whose text line chat shows as
+// is) or any other kind carrying escape sequences or a newline is dropped
+// at decode and counted, and the member's terminal gets nothing of it.
+TEST_F(Backplane, AHostileModeEventFromRedisReachesNoTerminalRaw) {
+  ServerProcess& server = startServer();
+  auto alice = connect(0);
+  waitSubscribed("lobby", 1);
+  for (const std::string hostile : {
+           "uvr1\tzz\tmode\tlobby\tmallory\t\t+t\x1b]0;owned\x07\x1b[2J\x1b[H",
+           "uvr1\tzz\tmode\tlobby\tmallory\t\t+t on lobby\n* admin: forged line",
+           "uvr1\tzz\tmode\tlobby\tmallory\t\t+t\r\x1b[1A",
+           "uvr1\tzz\tmode\tlobby\tmallory\tbo\xc2\x9b"
+           "2Jb\t+o",
+           "uvr1\tzz\tsaid\tlobby\tmallory\t\tline\nforged said",
+       }) {
+    redis_.cli({"PUBLISH", "t:room:lobby", hostile});
+  }
+  redis_.cli({"PUBLISH", "t:room:lobby", "uvr1\tzz\tmode\tlobby\tmallory\t\t+t"});
+  EXPECT_TRUE(alice->waitFor("* mallory set mode +t on lobby")) << "a clean mode event is shown";
+  alice->drain(200ms);
+  for (const auto& l : alice->seen) {
+    EXPECT_EQ(l.find_first_of("\x1b\r\x07"), std::string::npos) << testing::PrintToString(l);
+    EXPECT_EQ(l.find("\xc2\x9b"), std::string::npos) << testing::PrintToString(l);
+    EXPECT_EQ(l.find("forged"), std::string::npos) << l;
+  }
+  EXPECT_EQ(alice->count("* mallory set mode +t on lobby"), 1u);
+  server.signal(SIGUSR1);
+  std::this_thread::sleep_for(300ms);
+  EXPECT_NE(server.stderrText().find("garbage=5 "), std::string::npos) << server.stderrText();
+}
+
 TEST_F(Backplane, WorkersShareTheirRooms) {
   startServer({"--workers", "2"});
   std::vector<std::unique_ptr<ChatClient>> clients;

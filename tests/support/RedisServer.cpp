@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <thread>
+#include <utility>
 
 #include "support/ServerProcess.hpp"
 #include "support/SocketClient.hpp"
@@ -36,7 +38,7 @@ bool answers(int port) {
 
 }  // namespace
 
-RedisServer::RedisServer() {
+RedisServer::RedisServer(RedisServerOptions options) : options_(std::move(options)) {
   if (::access("/usr/bin/redis-server", X_OK) != 0) {
     why_ = "redis-server is not installed (scripts/setup.sh installs it)";
     return;
@@ -50,17 +52,29 @@ RedisServer::~RedisServer() {
 }
 
 bool RedisServer::start() {
+  std::string config = "port " + std::to_string(port_) +
+                       "\nbind 127.0.0.1\nsave \"\"\nappendonly no\ndaemonize no\n"
+                       "loglevel warning\n";
+  if (!options_.password.empty()) config += "requirepass " + options_.password + "\n";
+  for (const std::string& user : options_.users) config += "user " + user + "\n";
+  int in[2];
+  if (::pipe2(in, O_CLOEXEC) != 0) return false;
+  // Far below a pipe's capacity: written whole before redis-server reads.
+  bool written = ::write(in[1], config.data(), config.size()) == ssize_t(config.size());
+  ::close(in[1]);
+  if (!written) {
+    ::close(in[0]);
+    return false;
+  }
   pid_ = ::fork();
   if (pid_ == 0) {
     int devnull = ::open("/dev/null", O_RDWR);
     ::dup2(devnull, STDOUT_FILENO);
-    ::dup2(devnull, STDIN_FILENO);
-    std::string port = std::to_string(port_);
-    ::execl("/usr/bin/redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1",
-            "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning",
-            static_cast<char*>(nullptr));
+    ::dup2(in[0], STDIN_FILENO);
+    ::execl("/usr/bin/redis-server", "redis-server", "-", static_cast<char*>(nullptr));
     ::_exit(127);
   }
+  ::close(in[0]);
   for (int i = 0; i < 100; ++i) {
     if (answers(port_)) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -84,7 +98,11 @@ void RedisServer::kill() {
 std::string RedisServer::cli(const std::vector<std::string>& args) const {
   std::vector<std::string> argv{"/usr/bin/redis-cli", "-p", std::to_string(port_)};
   argv.insert(argv.end(), args.begin(), args.end());
+  // redis-cli takes the password from its environment, and runProgram
+  // passes this process's on.
+  if (!options_.password.empty()) ::setenv("REDISCLI_AUTH", options_.password.c_str(), 1);
   std::string out = runProgram(argv, "", std::chrono::seconds(5)).out;
+  ::unsetenv("REDISCLI_AUTH");
   while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
   return out;
 }

@@ -1,5 +1,7 @@
 // RedisServer: a real redis-server for a test, on a free loopback port, with
-// no persistence (--save '' --appendonly no), stopped by the test.
+// no persistence (save "", appendonly no), stopped by the test. Optionally
+// with a password for the default user (requirepass) and ACL users; its
+// configuration goes in on stdin, so no password is on its command line.
 //
 // available() is false, with a reason, where redis-server is not installed
 // (scripts/setup.sh installs it); tests then skip.
@@ -14,9 +16,14 @@
 
 namespace uvreactor::test {
 
+struct RedisServerOptions {
+  std::string password;            // requirepass: the default user's password
+  std::vector<std::string> users;  // ACL rules: "alice on >pw ~* &* +@all"
+};
+
 class RedisServer {
  public:
-  RedisServer();
+  explicit RedisServer(RedisServerOptions options = {});
   ~RedisServer();
   RedisServer(const RedisServer&) = delete;
   RedisServer& operator=(const RedisServer&) = delete;
@@ -25,7 +32,9 @@ class RedisServer {
   const std::string& why() const { return why_; }
   Endpoint endpoint() const;
 
-  // Runs redis-cli against this server; its output, trimmed.
+  pid_t pid() const { return pid_; }
+  // Runs redis-cli against this server (as the default user, with the
+  // password through REDISCLI_AUTH); its output, trimmed.
   std::string cli(const std::vector<std::string>& args) const;
   int port() const { return port_; }
 
@@ -36,6 +45,7 @@ class RedisServer {
 
  private:
   bool start();
+  RedisServerOptions options_;
   pid_t pid_ = -1;
   int port_ = 0;
   std::string why_;
