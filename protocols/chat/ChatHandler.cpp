@@ -3,12 +3,20 @@
 #include "chat/LineChatRenderer.hpp"
 #include "chat/Names.hpp"
 #include "uvreactor/Log.hpp"
+#include "uvreactor/LogRateLimit.hpp"
 
 namespace uvreactor::protocols::chat {
 namespace {
 constexpr std::string_view kHelp =
     "* commands: /nick NAME, /join ROOM, /rooms, /who, /msg NICK text, /me action, /help, /quit\n"
     "* a plain line is sent to everyone else in your room; start it with // to say /...\n";
+
+// Lines a peer can cause, each limited process-wide; what is still
+// unreported is summed up at exit.
+LogRateLimit& protocolErrorLog() {
+  static LogRateLimit limit;
+  return limit;
+}
 }  // namespace
 
 ChatHandler::ChatHandler(ChatRoomService& service, std::size_t maxLineLength)
@@ -38,7 +46,8 @@ void ChatHandler::onOpen(Connection& connection) {
 void ChatHandler::onData(Connection& connection, std::string_view bytes) {
   Error e = codec_.feed(bytes, [&](std::string_view line) { return handleLine(connection, line); });
   if (e) {
-    logLine(LogLevel::Info, "chat " + connection.peer().toString() + ": " + e.message());
+    protocolErrorLog().log(LogLevel::Info,
+                           "chat " + connection.peer().toString() + ": " + e.message());
     reply(connection, "! ",
           "line too long (limit " + std::to_string(codec_.maxLineLength()) + " bytes); closing");
     endSession(connection);
