@@ -79,6 +79,12 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
       cxxopts::value<std::size_t>()->default_value("8388608"))
     ("read-budget", "bytes one connection may read per loop pass before yielding to others (0: no limit)",
       cxxopts::value<std::size_t>()->default_value("65536"))
+    ("max-channels-per-client", "chat, irc: rooms (IRC channels) one client may be in at once; "
+                                "IRC clients see it as CHANLIMIT",
+      cxxopts::value<std::size_t>()->default_value("20"))
+    ("max-rooms", "chat, irc: rooms open on the server at once; past it, new rooms are refused "
+                  "(0: no limit)",
+      cxxopts::value<std::size_t>()->default_value("10000"))
     ("irc-listen", "chat: also serve IRC clients on HOST:PORT, in the same rooms (#lobby is "
                    "the room lobby); repeatable",
       cxxopts::value<std::vector<std::string>>())
@@ -159,6 +165,8 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
   if (c.irc.pingIntervalMs == 0 || c.irc.pingTimeoutMs == 0)
     throw UsageError{"--irc-ping-interval and --irc-ping-timeout must be above 0"};
   c.irc.floodLinesPerSecond = static_cast<unsigned>(boundedCount(args, "irc-flood", 0, 1000000));
+  c.rooms.perMember = boundedCount(args, "max-channels-per-client", 1, 100000);
+  c.rooms.total = boundedCount(args, "max-rooms", 0, 100000000);
   c.udp = c.protocol == "echo" && !args["no-udp"].as<bool>();
   c.maxLine = boundedCount(args, "max-line", 1, std::size_t{16} << 20);
   auto level = parseLogLevel(args["log-level"].as<std::string>());

@@ -37,6 +37,8 @@ struct ServerConfig {
   // IRC listeners beside chat's (--irc-listen), and the IRC settings.
   std::vector<Endpoint> ircListen;
   protocols::irc::IrcOptions irc;
+  // Chat and IRC: rooms per member and rooms on the server.
+  protocols::chat::RoomLimits rooms;
   std::string backplanePrefix;
 };
 

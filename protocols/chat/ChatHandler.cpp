@@ -17,6 +17,10 @@ LogRateLimit& protocolErrorLog() {
   static LogRateLimit limit;
   return limit;
 }
+LogRateLimit& refusalLog() {
+  static LogRateLimit limit;
+  return limit;
+}
 }  // namespace
 
 ChatHandler::ChatHandler(ChatRoomService& service, std::size_t maxLineLength)
@@ -112,7 +116,23 @@ void ChatHandler::join(Connection& connection, std::string_view room) {
     reply(connection, "! ", "you are already in " + member_->room());
     return;
   }
-  service_.moveTo(*member_, room);
+  switch (service_.moveTo(*member_, room)) {
+    case ChatRoomService::EnterResult::Entered:
+      break;
+    case ChatRoomService::EnterResult::AlreadyIn:
+      return;
+    case ChatRoomService::EnterResult::MemberFull:  // only with a limit of 0 rooms, never here
+      reply(connection, "! ", "you are in too many rooms");
+      return;
+    case ChatRoomService::EnterResult::ServerFull:
+      refusalLog().log(LogLevel::Info, "chat " + connection.peer().toString() + ": room " +
+                                           std::string(room) + " refused, server room limit " +
+                                           std::to_string(service_.limits().total) + " reached");
+      reply(connection, "! ",
+            "cannot open room " + std::string(room) + ": this server has its limit of " +
+                std::to_string(service_.limits().total) + " rooms; join an existing one (/rooms)");
+      return;
+  }
   service_.who(*member_, member_->room(),
                [this, &connection, room = member_->room()](const auto& nicks, bool) {
                  reply(connection, "* ",

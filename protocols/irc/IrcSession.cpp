@@ -262,8 +262,10 @@ void IrcSession::welcome() {
   numeric(n::kCreated, {"This server was created with uvreactor"});
   send(o.serverName, n::kMyInfo, {member_->nick, o.serverName, "uvreactor-0.2", "io", "bnostv"});
   std::string network = "NETWORK=" + o.network;
+  std::string chanLimit = "CHANLIMIT=#:" + std::to_string(std::max<std::size_t>(
+                                               frontEnd_.rooms().limits().perMember, 1));
   numeric(n::kISupport,
-          {"AWAYLEN=200", "CASEMAPPING=rfc1459", "CHANTYPES=#", "CHANMODES=b,,,nst",
+          {"AWAYLEN=200", "CASEMAPPING=rfc1459", chanLimit, "CHANTYPES=#", "CHANMODES=b,,,nst",
            "PREFIX=(ov)@+", "NICKLEN=32", "CHANNELLEN=51", "TOPICLEN=390", "KICKLEN=255",
            "TARGMAX=PRIVMSG:20,NOTICE:20,JOIN:20,PART:20,NAMES:20,KICK:20", "WHOX", network,
            "are supported by this server"});
