@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "AddressKey.hpp"
 #include "CloseAndDelete.hpp"
 #include "ExceptionBarrier.hpp"
 #include "ReusePort.hpp"
@@ -41,8 +42,8 @@ struct TcpListener::Impl final : detail::ConnectionOwner {
 
   void onConnection(int status);
   void reject(detail::TcpConnection& c, bool byAddress);
-  // Admitted connections per peer address (maxPerAddress), keyed by the
-  // address's bytes without the port.
+  // Admitted connections per peer network (maxPerAddress), keyed by
+  // detail::addressKey.
   std::unordered_map<std::string, std::size_t> perAddress;
   std::unordered_map<const detail::TcpConnection*, std::string> addressOf;
   bool admitFromAddress(detail::TcpConnection& c);
@@ -225,14 +226,8 @@ bool TcpListener::Impl::admitFromAddress(detail::TcpConnection& c) {
   sockaddr_storage peer{};
   int length = sizeof peer;
   if (uv_tcp_getpeername(c.tcp(), reinterpret_cast<sockaddr*>(&peer), &length) != 0) return true;
-  std::string key;
-  if (peer.ss_family == AF_INET) {
-    const auto& a = reinterpret_cast<const sockaddr_in&>(peer).sin_addr;
-    key.assign(reinterpret_cast<const char*>(&a), sizeof a);
-  } else {
-    const auto& a = reinterpret_cast<const sockaddr_in6&>(peer).sin6_addr;
-    key.assign(reinterpret_cast<const char*>(&a), sizeof a);
-  }
+  std::string key = detail::addressKey(reinterpret_cast<const sockaddr*>(&peer),
+                                       options.perAddressPrefixV4, options.perAddressPrefixV6);
   std::size_t& count = perAddress[key];
   if (count >= options.maxPerAddress) return false;
   ++count;
