@@ -64,8 +64,9 @@ struct ListenerOptions {
   ConnectionOptions connection;
 };
 
-// Counts of what the listener turned away or cut off; every one is also
-// logged at Info (Warn for accept errors) with the peer's address.
+// Counts of what the listener turned away or cut off; each is also logged
+// at Info (Warn for accept errors) with the peer's address, at most 10 lines
+// of a kind per 10 s (LogRateLimit), the rest counted in the log.
 struct ListenerStats {
   uint64_t accepted = 0;
   uint64_t rejectedByLimit = 0;
