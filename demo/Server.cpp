@@ -22,6 +22,7 @@ Error Server::start() {
       loop_,
       std::initializer_list<int>{SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM},
       [this](int signum) { onSignal(signum); });
+  chat_.setLimits(config_.rooms);
   if (config_.backplane) {
     protocols::backplane::BackplaneOptions options;
     options.prefix = config_.backplanePrefix;

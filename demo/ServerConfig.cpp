@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 #include <thread>
@@ -53,6 +54,21 @@ unsigned parseWorkers(const std::string& text) {
   return static_cast<unsigned>(n);
 }
 
+// "V4/V6": prefix lengths, 1-32 and 1-128.
+std::pair<unsigned, unsigned> parsePrefixes(const std::string& text) {
+  unsigned v4 = 0, v6 = 0;
+  char slash = 0, extra = 0;
+  if (std::sscanf(text.c_str(), "%u%c%u%c", &v4, &slash, &v6, &extra) != 3 || slash != '/' ||
+      text.size() > 7 || v4 < 1 || v4 > 32 || v6 < 1 || v6 > 128 ||
+      text.find_first_not_of("0123456789/") != std::string::npos) {
+    throw UsageError{
+        "--per-ip-prefix must be V4/V6 with V4 from 1 to 32 and V6 from 1 to 128 "
+        "(default 32/64), not '" +
+        text + "'"};
+  }
+  return {v4, v6};
+}
+
 }  // namespace
 
 ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
@@ -65,8 +81,12 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
       cxxopts::value<bool>()->default_value("false")->implicit_value("true"))
     ("max-connections", "accept at most N connections at once; more are closed at once (0: no limit)",
       cxxopts::value<std::size_t>()->default_value("10000"))
-    ("max-connections-per-ip", "admit at most N connections from one address (0: no limit)",
+    ("max-connections-per-ip", "admit at most N connections from one network (see --per-ip-prefix; "
+                               "0: no limit)",
       cxxopts::value<std::size_t>()->default_value("0"))
+    ("per-ip-prefix", "V4/V6: --max-connections-per-ip counts IPv4 peers by their /V4 network and "
+                      "IPv6 peers by their /V6 (IPv4-mapped IPv6 as IPv4)",
+      cxxopts::value<std::string>()->default_value("32/64"))
     ("max-line", "chat: longest line in bytes; a longer one closes the connection",
       cxxopts::value<std::size_t>()->default_value("4096"))
     ("idle-timeout", "close connections idle this many seconds (0: never; chat default 300)",
@@ -81,6 +101,12 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
       cxxopts::value<std::size_t>()->default_value("8388608"))
     ("read-budget", "bytes one connection may read per loop pass before yielding to others (0: no limit)",
       cxxopts::value<std::size_t>()->default_value("65536"))
+    ("max-channels-per-client", "chat, irc: rooms (IRC channels) one client may be in at once; "
+                                "IRC clients see it as CHANLIMIT",
+      cxxopts::value<std::size_t>()->default_value("20"))
+    ("max-rooms", "chat, irc: rooms open on the server at once; past it, new rooms are refused "
+                  "(0: no limit)",
+      cxxopts::value<std::size_t>()->default_value("10000"))
     ("irc-listen", "chat: also serve IRC clients on HOST:PORT, in the same rooms (#lobby is "
                    "the room lobby); repeatable",
       cxxopts::value<std::vector<std::string>>())
@@ -171,6 +197,8 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
   if (c.irc.pingIntervalMs == 0 || c.irc.pingTimeoutMs == 0)
     throw UsageError{"--irc-ping-interval and --irc-ping-timeout must be above 0"};
   c.irc.floodLinesPerSecond = static_cast<unsigned>(boundedCount(args, "irc-flood", 0, 1000000));
+  c.rooms.perMember = boundedCount(args, "max-channels-per-client", 1, 100000);
+  c.rooms.total = boundedCount(args, "max-rooms", 0, 100000000);
   c.udp = c.protocol == "echo" && !args["no-udp"].as<bool>();
   c.maxLine = boundedCount(args, "max-line", 1, std::size_t{16} << 20);
   auto level = parseLogLevel(args["log-level"].as<std::string>());
@@ -245,6 +273,8 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
   }
   c.listener.maxConnections = boundedCount(args, "max-connections", 0, 100000000);
   c.listener.maxPerAddress = boundedCount(args, "max-connections-per-ip", 0, 100000000);
+  std::tie(c.listener.perAddressPrefixV4, c.listener.perAddressPrefixV6) =
+      parsePrefixes(args["per-ip-prefix"].as<std::string>());
   readBackplaneCredentials(args, c);
   if (c.protocol == "chat") c.listener.rejectMessage = "! server full, try again later\n";
   if (c.protocol == "irc") c.listener.rejectMessage = "ERROR :Server full, try again later\r\n";

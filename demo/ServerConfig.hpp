@@ -39,6 +39,8 @@ struct ServerConfig {
   // IRC listeners beside chat's (--irc-listen), and the IRC settings.
   std::vector<Endpoint> ircListen;
   protocols::irc::IrcOptions irc;
+  // Chat and IRC: rooms per member and rooms on the server.
+  protocols::chat::RoomLimits rooms;
   std::string backplanePrefix;
   // AUTH for the backplane (BackplaneCredentials); the password never comes
   // from the command line.

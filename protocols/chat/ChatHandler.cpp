@@ -3,12 +3,24 @@
 #include "chat/LineChatRenderer.hpp"
 #include "chat/Names.hpp"
 #include "uvreactor/Log.hpp"
+#include "uvreactor/LogRateLimit.hpp"
 
 namespace uvreactor::protocols::chat {
 namespace {
 constexpr std::string_view kHelp =
     "* commands: /nick NAME, /join ROOM, /rooms, /who, /msg NICK text, /me action, /help, /quit\n"
     "* a plain line is sent to everyone else in your room; start it with // to say /...\n";
+
+// Lines a peer can cause, each limited process-wide; what is still
+// unreported is summed up at exit.
+LogRateLimit& protocolErrorLog() {
+  static LogRateLimit limit;
+  return limit;
+}
+LogRateLimit& refusalLog() {
+  static LogRateLimit limit;
+  return limit;
+}
 }  // namespace
 
 ChatHandler::ChatHandler(ChatRoomService& service, std::size_t maxLineLength)
@@ -38,7 +50,8 @@ void ChatHandler::onOpen(Connection& connection) {
 void ChatHandler::onData(Connection& connection, std::string_view bytes) {
   Error e = codec_.feed(bytes, [&](std::string_view line) { return handleLine(connection, line); });
   if (e) {
-    logLine(LogLevel::Info, "chat " + connection.peer().toString() + ": " + e.message());
+    protocolErrorLog().log(LogLevel::Info,
+                           "chat " + connection.peer().toString() + ": " + e.message());
     reply(connection, "! ",
           "line too long (limit " + std::to_string(codec_.maxLineLength()) + " bytes); closing");
     endSession(connection);
@@ -103,7 +116,23 @@ void ChatHandler::join(Connection& connection, std::string_view room) {
     reply(connection, "! ", "you are already in " + member_->room());
     return;
   }
-  service_.moveTo(*member_, room);
+  switch (service_.moveTo(*member_, room)) {
+    case ChatRoomService::EnterResult::Entered:
+      break;
+    case ChatRoomService::EnterResult::AlreadyIn:
+      return;
+    case ChatRoomService::EnterResult::MemberFull:  // only with a limit of 0 rooms, never here
+      reply(connection, "! ", "you are in too many rooms");
+      return;
+    case ChatRoomService::EnterResult::ServerFull:
+      refusalLog().log(LogLevel::Info, "chat " + connection.peer().toString() + ": room " +
+                                           std::string(room) + " refused, server room limit " +
+                                           std::to_string(service_.limits().total) + " reached");
+      reply(connection, "! ",
+            "cannot open room " + std::string(room) + ": this server has its limit of " +
+                std::to_string(service_.limits().total) + " rooms; join an existing one (/rooms)");
+      return;
+  }
   service_.who(*member_, member_->room(),
                [this, &connection, room = member_->room()](const auto& nicks, bool) {
                  reply(connection, "* ",

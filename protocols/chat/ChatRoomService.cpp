@@ -91,12 +91,21 @@ void ChatRoomService::say(Member& member, RoomEventKind kind, std::string_view t
   if (shared_) backplane_->publish(event);
 }
 
-bool ChatRoomService::enterRoom(Member& member, std::string_view room) {
+// Opening `room` would pass limits().total, `freed` rooms being about to close.
+bool ChatRoomService::noRoomFor(std::string_view room, std::size_t freed) const {
+  return limits_.total != 0 && rooms_.size() - freed >= limits_.total && !sameName(room, kLobby) &&
+         rooms_.count(foldName(room)) == 0;
+}
+
+ChatRoomService::EnterResult ChatRoomService::enterRoom(Member& member, std::string_view room) {
   for (const std::string& in : member.rooms) {
-    if (sameName(in, room)) return false;
+    if (sameName(in, room)) return EnterResult::AlreadyIn;
   }
+  if (member.rooms.size() >= std::max<std::size_t>(limits_.perMember, 1))
+    return EnterResult::MemberFull;
+  if (noRoomFor(room, 0)) return EnterResult::ServerFull;
   seat(member, room, /*tellIfLocal=*/true);
-  return true;
+  return EnterResult::Entered;
 }
 
 bool ChatRoomService::leaveRoom(Member& member, std::string_view room, std::string_view reason) {
@@ -111,9 +120,16 @@ bool ChatRoomService::leaveRoom(Member& member, std::string_view room, std::stri
   return true;
 }
 
-void ChatRoomService::moveTo(Member& member, std::string_view room) {
-  if (!member.rooms.empty()) leaveRoom(member, member.room());
-  enterRoom(member, room);
+// Checked before leaving, so a refused move loses nothing; leaving a room
+// the member is alone in frees the slot the new room takes.
+ChatRoomService::EnterResult ChatRoomService::moveTo(Member& member, std::string_view room) {
+  if (member.rooms.empty()) return enterRoom(member, room);
+  if (sameName(member.room(), room)) return EnterResult::AlreadyIn;
+  auto current = rooms_.find(foldName(member.room()));
+  bool freesOne = current != rooms_.end() && current->second.seats.size() == 1;
+  if (noRoomFor(room, freesOne ? 1 : 0)) return EnterResult::ServerFull;
+  leaveRoom(member, member.room());
+  return enterRoom(member, room);
 }
 
 // Seats the member, opens the room on the backplane if it is new here, and

@@ -55,6 +55,16 @@ struct Member {
   const std::string& room() const { return rooms.front(); }
 };
 
+// What one peer can make the server hold in rooms: each room costs memory,
+// a backplane subscription and time in every listing.
+struct RoomLimits {
+  // Rooms one member may be in at once (IRC's CHANLIMIT); at least 1.
+  std::size_t perMember = 20;
+  // Rooms open on this server at once; 0: no limit. The lobby is always
+  // open to a newcomer, whatever the count.
+  std::size_t total = 10000;
+};
+
 struct RoomTopic {
   std::string text;
   std::string setBy;
@@ -64,6 +74,11 @@ struct RoomTopic {
 class ChatRoomService {
  public:
   static constexpr std::string_view kLobby = "lobby";
+
+  explicit ChatRoomService(RoomLimits limits = {}) : limits_(limits) {}
+  // Applies to the rooms entered from now on (no one is removed).
+  void setLimits(RoomLimits limits) { limits_ = limits; }
+  const RoomLimits& limits() const { return limits_; }
 
   // Links the rooms to other servers; `serverTag` (1-8 of [a-z0-9]) makes
   // guest nicks unique across servers. nullptr detaches.
@@ -85,12 +100,16 @@ class ChatRoomService {
   // Said, Acted or Noticed, to everyone else in `room` (the member's one
   // room when empty).
   void say(Member& member, RoomEventKind kind, std::string_view text, std::string_view room = {});
-  // Enters `room` (created on first use); false if already in it.
-  bool enterRoom(Member& member, std::string_view room);
+  // Enters `room` (created on first use), unless the member is already in
+  // it, is in limits().perMember rooms, or the room is new and the server
+  // has limits().total rooms open.
+  enum class EnterResult { Entered, AlreadyIn, MemberFull, ServerFull };
+  EnterResult enterRoom(Member& member, std::string_view room);
   // Leaves `room` (removed when empty), telling it; false if not in it.
   bool leaveRoom(Member& member, std::string_view room, std::string_view reason = {});
-  // Line chat: leaves the member's one room for `room`.
-  void moveTo(Member& member, std::string_view room);
+  // Line chat: leaves the member's one room for `room`; on any result but
+  // Entered the member stays where it was.
+  EnterResult moveTo(Member& member, std::string_view room);
   void setTopic(Member& member, std::string_view room, std::string_view text);
   // Tells the room (the member included) that `member` changed its mode.
   void announceMode(Member& member, std::string_view room, std::string_view change,
@@ -184,6 +203,7 @@ class ChatRoomService {
   std::string guestNick();
   // One event to one member, rendered for it alone.
   static void tell(Member& member, const RoomEvent& event);
+  bool noRoomFor(std::string_view room, std::size_t freed) const;
   void seat(Member& member, std::string_view room, bool tellIfLocal);
   void unseat(Member& member, const std::string& key);
   std::string roomsOf(const Member& member) const;
@@ -198,6 +218,7 @@ class ChatRoomService {
   bool firstTimeFor(std::string_view server, const RoomEvent& event, uint64_t memberId);
   void forgetToldWide(std::string_view server, std::string_view nick);
 
+  RoomLimits limits_;
   RoomBackplane* backplane_ = nullptr;
   bool shared_ = false;
   bool linkKnown_ = false;  // the backplane has reported its first outcome

@@ -1,6 +1,7 @@
 #include "echo/EchoHandler.hpp"
 
 #include "uvreactor/Log.hpp"
+#include "uvreactor/LogRateLimit.hpp"
 
 namespace uvreactor::protocols::echo {
 
@@ -11,13 +12,15 @@ HandlerFactory makeEchoFactory() {
 void UdpEchoHandler::onDatagram(UdpSocket& socket, const Endpoint& from, std::string_view bytes) {
   if (Error e = socket.send(from, bytes)) {
     ++sendErrors_;
-    logLine(LogLevel::Info, e.message());
+    static LogRateLimit sendErrorLog;  // any sender can cause it: rate-limited
+    sendErrorLog.log(LogLevel::Info, e.message());
   }
 }
 
 void UdpEchoHandler::onTruncated(UdpSocket&, const Endpoint& from, std::string_view bytes) {
-  logLine(LogLevel::Info, "udp datagram from " + from.toString() + " truncated at " +
-                              std::to_string(bytes.size()) + " bytes; not echoed");
+  static LogRateLimit truncatedLog;  // any sender can cause it: rate-limited
+  truncatedLog.log(LogLevel::Info, "udp datagram from " + from.toString() + " truncated at " +
+                                       std::to_string(bytes.size()) + " bytes; not echoed");
 }
 
 }  // namespace uvreactor::protocols::echo

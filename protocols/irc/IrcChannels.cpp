@@ -53,7 +53,20 @@ void IrcSession::onJoin(const IrcMessage& m) {
       return numeric(n::kNoSuchChannel, {channel, "No such channel"});
     if (!roomIfIn(channel).empty()) return;  // already there
     auto& rooms = frontEnd_.rooms();
-    rooms.enterRoom(*member_, channel.substr(1));
+    switch (rooms.enterRoom(*member_, channel.substr(1))) {
+      case chat::ChatRoomService::EnterResult::Entered:
+        break;
+      case chat::ChatRoomService::EnterResult::AlreadyIn:
+        return;
+      case chat::ChatRoomService::EnterResult::MemberFull:
+        return numeric(n::kTooManyChannels, {channel, "You have joined too many channels"});
+      case chat::ChatRoomService::EnterResult::ServerFull:
+        refused("channel " + std::string(channel) + " refused, server channel limit " +
+                std::to_string(rooms.limits().total) + " reached");
+        return numeric(n::kNoSuchChannel,
+                       {channel, "Cannot create channel: the server has its limit of " +
+                                     std::to_string(rooms.limits().total) + " channels"});
+    }
     std::string name = channelOf(rooms.roomName(channel.substr(1)));
     send(frontEnd_.renderer().sourceOf(member_->nick, member_->origin), "JOIN", {name});
     if (const chat::RoomTopic* topic = rooms.topicOf(channel.substr(1));

@@ -23,8 +23,8 @@ constexpr std::string_view kWhoReply = "352", kNamReply = "353", kEndOfNames = "
                            kEndOfBanList = "368";
 constexpr std::string_view kNoMotd = "422";
 constexpr std::string_view kNoSuchNick = "401", kNoSuchChannel = "403", kCannotSendToChan = "404",
-                           kNoRecipient = "411", kNoTextToSend = "412", kInputTooLong = "417",
-                           kUnknownCommand = "421", kNoNicknameGiven = "431",
+                           kTooManyChannels = "405", kNoRecipient = "411", kNoTextToSend = "412",
+                           kInputTooLong = "417", kUnknownCommand = "421", kNoNicknameGiven = "431",
                            kErroneusNickname = "432", kNicknameInUse = "433",
                            kUserNotInChannel = "441", kNotOnChannel = "442", kNotRegistered = "451",
                            kNeedMoreParams = "461", kAlreadyRegistered = "462",

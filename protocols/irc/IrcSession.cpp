@@ -6,10 +6,28 @@
 #include "irc/IrcFrontEnd.hpp"
 #include "irc/IrcNumerics.hpp"
 #include "uvreactor/Log.hpp"
+#include "uvreactor/LogRateLimit.hpp"
 
 namespace uvreactor::protocols::irc {
 
 namespace n = numeric;
+
+namespace {
+// Lines a peer can cause, each limited process-wide; what is still
+// unreported is summed up at exit.
+LogRateLimit& protocolErrorLog() {
+  static LogRateLimit limit;
+  return limit;
+}
+LogRateLimit& refusalLog() {
+  static LogRateLimit limit;
+  return limit;
+}
+}  // namespace
+
+void IrcSession::refused(const std::string& what) {
+  refusalLog().log(LogLevel::Info, "irc " + connection_->peer().toString() + ": " + what);
+}
 
 IrcSession::IrcSession(IrcFrontEnd& frontEnd)
     : frontEnd_(frontEnd), codec_(kMaxTagBytes + kMaxLineBytes) {
@@ -37,7 +55,8 @@ void IrcSession::onOpen(Connection& connection) {
 void IrcSession::onData(Connection& connection, std::string_view bytes) {
   Error e = codec_.feed(bytes, [this](std::string_view line) { return handleLine(line); });
   if (e && !ended_) {
-    logLine(LogLevel::Info, "irc " + connection.peer().toString() + ": " + e.message());
+    protocolErrorLog().log(LogLevel::Info,
+                           "irc " + connection.peer().toString() + ": " + e.message());
     endSession("Input line too long", "Input line too long");
   }
 }
@@ -99,6 +118,7 @@ bool IrcSession::handleLine(std::string_view line) {
   lastHeardMs_ = frontEnd_.nowMs();
   pingSentMs_ = 0;  // any line shows the client is there
   if (!floodOk()) {
+    refused("dropped for flooding (Excess Flood)");
     endSession("Excess Flood", "Excess Flood");
     return false;
   }
@@ -242,8 +262,10 @@ void IrcSession::welcome() {
   numeric(n::kCreated, {"This server was created with uvreactor"});
   send(o.serverName, n::kMyInfo, {member_->nick, o.serverName, "uvreactor-0.2", "io", "bnostv"});
   std::string network = "NETWORK=" + o.network;
+  std::string chanLimit = "CHANLIMIT=#:" + std::to_string(std::max<std::size_t>(
+                                               frontEnd_.rooms().limits().perMember, 1));
   numeric(n::kISupport,
-          {"AWAYLEN=200", "CASEMAPPING=rfc1459", "CHANTYPES=#", "CHANMODES=b,,,nst",
+          {"AWAYLEN=200", "CASEMAPPING=rfc1459", chanLimit, "CHANTYPES=#", "CHANMODES=b,,,nst",
            "PREFIX=(ov)@+", "NICKLEN=32", "CHANNELLEN=51", "TOPICLEN=390", "KICKLEN=255",
            "TARGMAX=PRIVMSG:20,NOTICE:20,JOIN:20,PART:20,NAMES:20,KICK:20", "WHOX", network,
            "are supported by this server"});

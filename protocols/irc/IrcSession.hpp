@@ -85,6 +85,8 @@ class IrcSession final : public ConnectionHandler {
   void send(std::string_view source, std::string_view command,
             std::initializer_list<std::string_view> params, bool trailing = false);
   void endSession(std::string_view reason, std::string_view error);
+  // Logs (rate-limited, with the peer) a request the server refused.
+  void refused(const std::string& what);
 
   IrcFrontEnd& frontEnd_;
   Connection* connection_ = nullptr;

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "uvreactor/Log.hpp"
+#include "uvreactor/LogRateLimit.hpp"
 
 namespace uvreactor::detail {
 
@@ -32,6 +33,13 @@ inline std::string describeThrow(std::string_view entry, std::exception_ptr thro
   return text;
 }
 
+// One limit for every barrier's line: a peer that makes a handler throw on
+// each datagram or connection must not fill the log.
+inline LogRateLimit& barrierLog() {
+  static LogRateLimit limit;
+  return limit;
+}
+
 // Runs `call`; returns false (after logging) if it threw.
 template <class F>
 bool shielded(std::string_view entry, F&& call) noexcept {
@@ -40,7 +48,7 @@ bool shielded(std::string_view entry, F&& call) noexcept {
     return true;
   } catch (...) {
     try {
-      logLine(LogLevel::Error, describeThrow(entry, std::current_exception()));
+      barrierLog().log(LogLevel::Error, describeThrow(entry, std::current_exception()));
     } catch (...) {  // out of memory while logging: nothing more to do
     }
     return false;

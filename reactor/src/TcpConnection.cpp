@@ -10,6 +10,7 @@
 #include "ReclaimedHandles.hpp"
 #include "UvBuffer.hpp"
 #include "uvreactor/Log.hpp"
+#include "uvreactor/LogRateLimit.hpp"
 
 namespace uvreactor::detail {
 namespace {
@@ -292,7 +293,7 @@ void TcpConnection::endHandler() {
     try {
       done(cancelled);
     } catch (...) {
-      logLine(LogLevel::Error, handlerThrew(std::current_exception()).message());
+      barrierLog().log(LogLevel::Error, handlerThrew(std::current_exception()).message());
     }
   }
   if (!handler_) return;
@@ -300,7 +301,7 @@ void TcpConnection::endHandler() {
   try {
     handler->onClose(*this, reason_);
   } catch (...) {
-    logLine(LogLevel::Error, handlerThrew(std::current_exception()).message());
+    barrierLog().log(LogLevel::Error, handlerThrew(std::current_exception()).message());
   }
 }
 
@@ -339,8 +340,9 @@ void TcpConnection::armTimer(uint64_t ms) {
 
 void TcpConnection::onTimer() {
   if (state_ == State::Draining || state_ == State::ShuttingDown) {
-    logLine(LogLevel::Info,
-            "close " + peer_.toString() + ": peer did not finish in time; resetting");
+    static LogRateLimit closeTimeoutLog;  // peers can cause it: rate-limited
+    closeTimeoutLog.log(LogLevel::Info,
+                        "close " + peer_.toString() + ": peer did not finish in time; resetting");
     if (cutoff_ == Cutoff::None) cutoff_ = Cutoff::CloseTimeout;
     abortWith(Error(UV_ETIMEDOUT, "close " + peer_.toString() + ": timed out"));
     return;
@@ -370,7 +372,8 @@ void TcpConnection::onTimer() {
   }
   std::string why = "idle timeout " + peer_.toString() + ": no activity for " +
                     std::to_string(options_->idleTimeoutMs) + " ms";
-  logLine(LogLevel::Info, why);
+  static LogRateLimit idleLog;  // peers can cause it: rate-limited
+  idleLog.log(LogLevel::Info, why);
   cutoff_ = Cutoff::IdleTimeout;
   if (!queue_.empty() || libuvUnwritten() > 0) {
     abortWith(Error(UV_ETIMEDOUT, std::move(why)));

@@ -7,6 +7,7 @@
 #include "TcpConnection.hpp"
 #include "UvBuffer.hpp"
 #include "uvreactor/Log.hpp"
+#include "uvreactor/LogRateLimit.hpp"
 
 namespace uvreactor::detail {
 
@@ -162,7 +163,8 @@ void TcpConnection::afterOutputChange() {
   if (held > options_->maxQueuedBytes) {
     std::string why = "slow consumer " + peer_.toString() + ": over " +
                       std::to_string(options_->maxQueuedBytes) + " bytes of output queued";
-    logLine(LogLevel::Info, why);
+    static LogRateLimit slowConsumerLog;  // peers can cause it: rate-limited
+    slowConsumerLog.log(LogLevel::Info, why);
     cutoff_ = Cutoff::SlowConsumer;
     abortWith(Error(UV_ENOBUFS, std::move(why)));
     return;

@@ -6,11 +6,13 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "AddressKey.hpp"
 #include "CloseAndDelete.hpp"
 #include "ExceptionBarrier.hpp"
 #include "Platform.hpp"
 #include "TcpConnection.hpp"
 #include "uvreactor/Log.hpp"
+#include "uvreactor/LogRateLimit.hpp"
 
 namespace uvreactor {
 
@@ -40,8 +42,8 @@ struct TcpListener::Impl final : detail::ConnectionOwner {
 
   void onConnection(int status);
   void reject(detail::TcpConnection& c, bool byAddress);
-  // Admitted connections per peer address (maxPerAddress), keyed by the
-  // address's bytes without the port.
+  // Admitted connections per peer network (maxPerAddress), keyed by
+  // detail::addressKey.
   std::unordered_map<std::string, std::size_t> perAddress;
   std::unordered_map<const detail::TcpConnection*, std::string> addressOf;
   bool admitFromAddress(detail::TcpConnection& c);
@@ -51,8 +53,11 @@ struct TcpListener::Impl final : detail::ConnectionOwner {
   // changed from outside the process, with prlimit).
   uint64_t descriptorLimit = 0;
   uint64_t descriptorLimitReadAt = UINT64_MAX;
-  uint64_t lastDescriptorLogMs = 0;
-  uint64_t descriptorRejectsLogged = 0;
+  // Every line a peer can cause is rate-limited: a log that grows with
+  // the attack is a second attack.
+  LogRateLimit rejectLog;
+  LogRateLimit acceptErrorLog;
+  LogRateLimit descriptorLog{1, 1000};
   std::size_t admitted() const { return connections.size() - rejecting.size(); }
   void connectionClosed(detail::TcpConnection& c) override {
     switch (c.cutoff()) {
@@ -165,11 +170,11 @@ void TcpListener::Impl::reject(detail::TcpConnection& c, bool byAddress) {
     c.start(std::make_unique<RejectHandler>(std::string_view()));
     c.abortWith(Error(UV_ECONNREFUSED, "connection limit"));
   }
-  logLine(LogLevel::Info,
-          "reject " + c.peer().toString() +
-              (byAddress ? ": limit per address " + std::to_string(options.maxPerAddress)
-                         : ": connection limit " + std::to_string(options.maxConnections)) +
-              " reached" + (linger ? "" : " (reset: too many rejected peers lingering)"));
+  rejectLog.log(LogLevel::Info,
+                "reject " + c.peer().toString() +
+                    (byAddress ? ": limit per address " + std::to_string(options.maxPerAddress)
+                               : ": connection limit " + std::to_string(options.maxConnections)) +
+                    " reached" + (linger ? "" : " (reset: too many rejected peers lingering)"));
 }
 
 void TcpListener::Impl::onConnection(int status) {
@@ -177,7 +182,7 @@ void TcpListener::Impl::onConnection(int status) {
     // EMFILE/ENFILE: libuv has already accepted and closed the peer with its
     // reserve descriptor, so this does not spin; we only count and report.
     ++stats.acceptErrors;
-    logLine(LogLevel::Warn, "accept " + local.toString() + ": " + uv_strerror(status));
+    acceptErrorLog.log(LogLevel::Warn, "accept " + local.toString() + ": " + uv_strerror(status));
     return;
   }
   // Whether this peer is over the limit is known before accepting it, so a
@@ -222,14 +227,8 @@ bool TcpListener::Impl::admitFromAddress(detail::TcpConnection& c) {
   sockaddr_storage peer{};
   int length = sizeof peer;
   if (uv_tcp_getpeername(c.tcp(), reinterpret_cast<sockaddr*>(&peer), &length) != 0) return true;
-  std::string key;
-  if (peer.ss_family == AF_INET) {
-    const auto& a = reinterpret_cast<const sockaddr_in&>(peer).sin_addr;
-    key.assign(reinterpret_cast<const char*>(&a), sizeof a);
-  } else {
-    const auto& a = reinterpret_cast<const sockaddr_in6&>(peer).sin6_addr;
-    key.assign(reinterpret_cast<const char*>(&a), sizeof a);
-  }
+  std::string key = detail::addressKey(reinterpret_cast<const sockaddr*>(&peer),
+                                       options.perAddressPrefixV4, options.perAddressPrefixV6);
   std::size_t& count = perAddress[key];
   if (count >= options.maxPerAddress) return false;
   ++count;
@@ -253,18 +252,12 @@ bool TcpListener::Impl::withinDescriptorReserve(detail::TcpConnection& c) {
   return static_cast<uint64_t>(fd) + options.descriptorReserve >= descriptorLimit;
 }
 
-// At most one line per second, whatever the flood: a log that grows with
-// the attack is a second attack.
 void TcpListener::Impl::logDescriptorRejects() {
-  uint64_t now = loop.nowMs();
-  if (descriptorRejectsLogged != 0 && now - lastDescriptorLogMs < 1000) return;
-  logLine(LogLevel::Warn,
-          "accept " + local.toString() + ": descriptor limit " + std::to_string(descriptorLimit) +
-              " nearly reached (keeping " + std::to_string(options.descriptorReserve) + " free); " +
-              std::to_string(stats.rejectedNoDescriptors - descriptorRejectsLogged) +
-              " peer(s) closed unserved since the last report");
-  descriptorRejectsLogged = stats.rejectedNoDescriptors;
-  lastDescriptorLogMs = now;
+  descriptorLog.log(LogLevel::Warn, "accept " + local.toString() + ": descriptor limit " +
+                                        std::to_string(descriptorLimit) +
+                                        " nearly reached (keeping " +
+                                        std::to_string(options.descriptorReserve) +
+                                        " free); peers are closed unserved");
 }
 
 TcpListener::~TcpListener() {

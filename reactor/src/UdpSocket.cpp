@@ -19,9 +19,14 @@ struct UdpSocket::Impl {
   struct SendReq {
     uv_udp_send_t req;
     Impl* impl;
-    std::size_t size;
+    std::size_t cost;  // what it counts against maxQueuedBytes
     char bytes[1];
   };
+  // What a queued datagram holds: the allocation (request, bookkeeping and
+  // bytes) and the allocator's own header, so an empty datagram is not free.
+  static std::size_t costOf(std::size_t bytes) {
+    return sizeof(SendReq) + bytes + 2 * sizeof(void*);
+  }
 
   Loop& loop;
   DatagramHandler* handler;  // null once the owning UdpSocket is gone
@@ -130,7 +135,8 @@ Error UdpSocket::send(const Endpoint& to, std::string_view bytes) {
     }
     if (rc != UV_EAGAIN) return Error::fromUv(rc, "send udp", to.toString());
   }
-  if (s.queued + bytes.size() > s.options.maxQueuedBytes) {
+  std::size_t cost = Impl::costOf(bytes.size());
+  if (s.queued + cost > s.options.maxQueuedBytes) {
     ++s.stats.dropped;
     return Error(UV_ENOBUFS, "send udp " + to.toString() + ": send queue full, datagram dropped");
   }
@@ -138,14 +144,14 @@ Error UdpSocket::send(const Endpoint& to, std::string_view bytes) {
   void* memory = ::operator new(sizeof(Impl::SendReq) + bytes.size());
   auto* req = static_cast<Impl::SendReq*>(memory);
   req->impl = &s;
-  req->size = bytes.size();
-  std::memcpy(req->bytes, bytes.data(), bytes.size());
+  req->cost = cost;
+  if (!bytes.empty()) std::memcpy(req->bytes, bytes.data(), bytes.size());
   buf = detail::uvBuffer(req->bytes, bytes.size());
   int rc =
       uv_udp_send(&req->req, &s.udp, &buf, 1, to.sockaddrPtr(), [](uv_udp_send_t* r, int status) {
         auto* q = reinterpret_cast<Impl::SendReq*>(r);
         Impl* self = q->impl;
-        self->queued -= q->size;
+        self->queued -= q->cost;
         --self->inflightSends;
         if (status == 0) ++self->stats.sent;
         ::operator delete(q);
@@ -155,7 +161,7 @@ Error UdpSocket::send(const Endpoint& to, std::string_view bytes) {
     ::operator delete(memory);
     return Error::fromUv(rc, "send udp", to.toString());
   }
-  s.queued += bytes.size();
+  s.queued += cost;
   ++s.inflightSends;
   return {};
 }

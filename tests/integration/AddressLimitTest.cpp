@@ -1,13 +1,21 @@
 // ListenerOptions::maxPerAddress: one host cannot take every slot. Clients
-// connect from two loopback addresses (127.0.0.1 and 127.0.0.2, both on lo).
+// connect from two loopback addresses (127.0.0.1 and 127.0.0.2, both on lo),
+// and, in a network namespace of the test's own, from several IPv6
+// addresses of one /64 (what any home line holds).
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <string>
+#include <vector>
+
 #include "echo/EchoHandler.hpp"
 #include "support/LoopThread.hpp"
+#include "support/NetNamespace.hpp"
+#include "support/ServerProcess.hpp"
 #include "support/SocketClient.hpp"
 #include "uvreactor/TcpListener.hpp"
 
@@ -32,6 +40,56 @@ int connectFrom(const char* from, const Endpoint& to) {
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   return fd;
 }
+
+// The first line a chat server sends a client connecting from IPv6 `from`
+// (the welcome, or the reject message), or "" if none; the socket, open,
+// in `fd`.
+std::string greetingFrom(const char* from, const Endpoint& to, int& fd) {
+  fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in6 source{};
+  source.sin6_family = AF_INET6;
+  ::inet_pton(AF_INET6, from, &source.sin6_addr);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&source), sizeof source) != 0 ||
+      ::connect(fd, to.sockaddrPtr(), sizeof(sockaddr_in6)) != 0)
+    return "";
+  timeval timeout{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  std::string line;
+  char c;
+  while (::recv(fd, &c, 1, 0) == 1 && c != '\n') line.push_back(c);
+  return line;
+}
+
+// Runs a chat server on [2001:db8:1:2::1] with `extra` flags and connects
+// from each of `from` in turn, keeping every connection open; returns the
+// first two characters of each greeting ("* " welcome, "! " turned away),
+// joined by ',', or what went wrong.
+std::string greetings(const std::vector<std::string>& extra, const std::vector<const char*>& from) {
+  std::vector<std::string> args{
+      "--protocol", "chat", "--listen", "[2001:db8:1:2::1]:0", "--max-connections-per-ip", "2"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  ServerProcess server(args);
+  if (!server.ready()) return "server did not start: " + server.stderrText();
+  std::string out;
+  std::vector<int> open;
+  for (const char* address : from) {
+    int fd = -1;
+    std::string line = greetingFrom(address, server.tcp[0], fd);
+    open.push_back(fd);
+    out += (out.empty() ? "" : ",") + line.substr(0, 2);
+  }
+  for (int fd : open) ::close(fd);
+  server.signal(SIGTERM);
+  if (server.wait() != 0) return "server did not stop cleanly: " + server.stderrText();
+  return out;
+}
+
+const std::vector<std::string> kSlash64Addresses{
+    "ip -6 addr add 2001:db8:1:2::1/64 dev lo nodad",
+    "ip -6 addr add 2001:db8:1:2::2/64 dev lo nodad",
+    "ip -6 addr add 2001:db8:1:2:ffff::3/64 dev lo nodad",
+    "ip -6 addr add 2001:db8:1:2:abcd:1234:5678:9/64 dev lo nodad",
+    "ip -6 addr add 2001:db8:1:3::1/64 dev lo nodad"};
 
 // What the server answers to one line: the echo, the reject message, or "".
 std::string exchange(int fd) {
@@ -91,4 +149,27 @@ TEST(AddressLimit, OneHostGetsAtMostItsShareAndOthersAreStillServed) {
   loop.call([&] { listener.reset(); });
   Error closed = loop.shutdown();
   EXPECT_TRUE(closed.ok()) << closed.message();
+}
+
+TEST(AddressLimit, IPv6PeersOfOneSlash64ShareOneLimitAndOtherNetworksAreServed) {
+  auto outcome = inNewNetNamespace(kSlash64Addresses, [&]() -> std::string {
+    // Four addresses of 2001:db8:1:2::/64, then one of the next /64.
+    std::string got =
+        greetings({}, {"2001:db8:1:2::2", "2001:db8:1:2:ffff::3", "2001:db8:1:2:abcd:1234:5678:9",
+                       "2001:db8:1:2::1", "2001:db8:1:3::1"});
+    if (got != "* ,* ,! ,! ,* ")
+      return "with the default /64, expected two admitted, two turned away, the other /64 "
+             "admitted; got " +
+             got;
+    // Keyed by the whole address (the flag), each address is its own.
+    got = greetings({"--per-ip-prefix", "32/128"},
+                    {"2001:db8:1:2::2", "2001:db8:1:2::2", "2001:db8:1:2::2", "2001:db8:1:2::1"});
+    if (got != "* ,* ,! ,* ")
+      return "with --per-ip-prefix 32/128, expected the third from one address turned away "
+             "and another address admitted; got " +
+             got;
+    return "";
+  });
+  if (!outcome.skip.empty()) GTEST_SKIP() << outcome.skip;
+  EXPECT_EQ(outcome.failure, "");
 }

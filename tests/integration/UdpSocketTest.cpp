@@ -4,8 +4,11 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include <cstdio>
+
 #include "echo/EchoHandler.hpp"
 #include "support/LoopThread.hpp"
+#include "support/NetNamespace.hpp"
 #include "support/SocketClient.hpp"
 #include "uvreactor/UdpSocket.hpp"
 
@@ -102,6 +105,66 @@ TEST_P(Udp, NoOtherSocketCanBindTheSamePort) {
   ::close(fd);
   EXPECT_EQ(rc, -1) << "another socket bound the server's UDP port";
   EXPECT_EQ(err, EADDRINUSE);
+}
+
+namespace {
+
+// In a namespace whose lo holds packets in a slow queue (so the kernel's
+// send buffer fills and sends return EAGAIN): floods `count` empty
+// datagrams toward a peer that never reads, then checks what the queue
+// holds against its cap. "" if it held.
+std::string floodEmptyDatagrams(const char* at, std::size_t cap, std::size_t count) {
+  Loop loop;
+  Recorder recorder;
+  UdpOptions options;
+  options.maxQueuedBytes = cap;
+  auto socket = UdpSocket::bind(loop, *Endpoint::parse(std::string(at) + ":0"), recorder, options);
+  if (!socket) return socket.error().message();
+  Endpoint peerAt = *Endpoint::parse(std::string(at) + ":0");
+  int peer = ::socket(peerAt.family(), SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_storage bound{};
+  socklen_t length = sizeof bound;
+  if (::bind(peer, peerAt.sockaddrPtr(),
+             peerAt.isV6() ? sizeof(sockaddr_in6) : sizeof(sockaddr_in)) != 0 ||
+      ::getsockname(peer, reinterpret_cast<sockaddr*>(&bound), &length) != 0)
+    return "cannot bind the peer";
+  Endpoint to = Endpoint::fromSockaddr(reinterpret_cast<sockaddr*>(&bound));
+  std::size_t accepted = 0;
+  for (std::size_t i = 0; i < count; ++i) accepted += (*socket)->send(to, {}) ? 0 : 1;
+  const UdpStats& stats = (*socket)->stats();
+  std::size_t held = accepted - stats.sent;
+  std::string report = std::string(at) + ": accepted " + std::to_string(accepted) + ", sent " +
+                       std::to_string(stats.sent) + ", held " + std::to_string(held) +
+                       ", dropped " + std::to_string(stats.dropped) + ", queuedBytes " +
+                       std::to_string((*socket)->queuedBytes());
+  std::fprintf(stderr, "%s\n", report.c_str());  // the figures, for whoever reads the test log
+  std::string failure;
+  if (held == 0) failure = "the kernel never returned EAGAIN, nothing was queued; ";
+  if (held * sizeof(uv_udp_send_t) > cap) failure += "the queue holds more than its cap; ";
+  if ((*socket)->queuedBytes() > cap) failure += "queuedBytes is over the cap; ";
+  if ((*socket)->queuedBytes() < held * sizeof(uv_udp_send_t))
+    failure += "queuedBytes counts less than the requests it holds; ";
+  if (stats.dropped == 0) failure += "nothing was dropped; ";
+  socket->reset();
+  ::close(peer);
+  Error closed = loop.close();
+  if (closed) failure += "loop: " + closed.message();
+  return failure.empty() ? "" : failure + "(" + report + ")";
+}
+
+}  // namespace
+
+TEST(UdpQueue, EmptyDatagramsCountAgainstTheCapWhenSendsReturnEagain) {
+  // tbf at 8 kbit/s on lo: what is sent waits in the queue, charged to the
+  // sender's socket buffer, which fills after a few hundred datagrams.
+  auto outcome =
+      inNewNetNamespace({"tc qdisc add dev lo root tbf rate 8kbit burst 1600 limit 10000000"}, [] {
+        std::string failure = floodEmptyDatagrams("127.0.0.1", 64 * 1024, 20000);
+        if (failure.empty()) failure = floodEmptyDatagrams("[::1]", 64 * 1024, 20000);
+        return failure;
+      });
+  if (!outcome.skip.empty()) GTEST_SKIP() << outcome.skip;
+  EXPECT_EQ(outcome.failure, "");
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, Udp, ::testing::Values("127.0.0.1:0", "[::1]:0"), FamilyName());

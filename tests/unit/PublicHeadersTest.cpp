@@ -10,6 +10,7 @@
 #include "uvreactor/LengthPrefixCodec.hpp"
 #include "uvreactor/LineCodec.hpp"
 #include "uvreactor/Log.hpp"
+#include "uvreactor/LogRateLimit.hpp"
 #include "uvreactor/Loop.hpp"
 #include "uvreactor/Payload.hpp"
 #include "uvreactor/PlatformFeatures.hpp"

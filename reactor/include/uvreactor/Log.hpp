@@ -2,7 +2,9 @@
 //
 // Rejections (limits, idle timeouts, slow consumers, bad frames) are logged
 // with the peer's address at Info, so an operator sees why a client was cut
-// off; per-message events never are. The level is process-wide and set once at
+// off; per-message events never are. A line a peer can cause goes through a
+// LogRateLimit (LogRateLimit.hpp), so a flood of bad peers logs a bounded
+// number of lines and a count of the rest. The level is process-wide and set once at
 // start-up (not thread-safe to change while loops run).
 #pragma once
 

@@ -40,10 +40,14 @@ struct ListenerOptions {
   // dropped gives up after about two minutes.
   int backlog = 4096;
   std::size_t maxConnections = 10000;  // 0: no limit
-  // Admitted connections from one peer address (IPv4 address, or whole
-  // IPv6 address), so one host cannot take every slot; 0: no limit. Peers
-  // over it are turned away like those over maxConnections.
+  // Admitted connections from one peer network, so one host cannot take
+  // every slot; 0: no limit. Peers over it are turned away like those over
+  // maxConnections. A network is an IPv4 address cut to perAddressPrefixV4
+  // bits, or an IPv6 one cut to perAddressPrefixV6 (anyone with a home line
+  // holds a whole /64); an IPv4-mapped IPv6 peer counts as IPv4.
   std::size_t maxPerAddress = 0;
+  unsigned perAddressPrefixV4 = 32;
+  unsigned perAddressPrefixV6 = 64;
   std::string rejectMessage;  // sent to a peer turned away by the limit
   // How long a turned-away peer may take to read the message and close;
   // then it is reset. At most maxRejecting of them linger at once; past
@@ -61,8 +65,9 @@ struct ListenerOptions {
   ConnectionOptions connection;
 };
 
-// Counts of what the listener turned away or cut off; every one is also
-// logged at Info (Warn for accept errors) with the peer's address.
+// Counts of what the listener turned away or cut off; each is also logged
+// at Info (Warn for accept errors) with the peer's address, at most 10 lines
+// of a kind per 10 s (LogRateLimit), the rest counted in the log.
 struct ListenerStats {
   uint64_t accepted = 0;
   uint64_t rejectedByLimit = 0;

@@ -5,6 +5,9 @@
 // never passed on as if whole. send() writes at once when it can; otherwise
 // it copies into a bounded queue, and past maxQueuedBytes datagrams are
 // dropped and counted (UDP may lose them anyway; memory must not grow).
+// The queue counts what each datagram really holds: its bytes plus the
+// send request and bookkeeping (about 400 bytes), so a flood of empty
+// datagrams fills it too.
 // The port is bound exclusively: no SO_REUSEADDR, so no other socket, of
 // this or another user, can bind it and receive its datagrams. The socket
 // owns its handle; destroying it is safe at any time, including from inside
@@ -63,6 +66,7 @@ class UdpSocket {
   Error send(const Endpoint& to, std::string_view bytes);
   const Endpoint& localEndpoint() const;
   const UdpStats& stats() const;
+  // Memory the send queue holds, as counted against maxQueuedBytes.
   std::size_t queuedBytes() const;
 
  private:
