@@ -56,7 +56,7 @@ unsigned parseWorkers(const std::string& text) {
 ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
   // clang-format off
   options.add_options()
-    ("p,protocol", "echo, chat or irc", cxxopts::value<std::string>()->default_value("echo"))
+    ("p,protocol", "echo, chat, irc or console (the operator answers clients from stdin)", cxxopts::value<std::string>()->default_value("echo"))
     ("l,listen", "HOST:PORT or [V6]:PORT to serve on; repeatable; port 0 picks a free port",
       cxxopts::value<std::vector<std::string>>())
     ("no-udp", "echo: do not serve UDP on the same ports",
@@ -65,7 +65,7 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
       cxxopts::value<std::size_t>()->default_value("10000"))
     ("max-connections-per-ip", "admit at most N connections from one address (0: no limit)",
       cxxopts::value<std::size_t>()->default_value("0"))
-    ("max-line", "chat: longest line in bytes; a longer one closes the connection",
+    ("max-line", "chat, console: longest line in bytes; a longer one closes the connection",
       cxxopts::value<std::size_t>()->default_value("4096"))
     ("idle-timeout", "close connections idle this many seconds (0: never; chat default 300)",
       cxxopts::value<double>())
@@ -117,8 +117,9 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
   ServerConfig c;
   if (args.count("help")) return c;
   c.protocol = args["protocol"].as<std::string>();
-  if (c.protocol != "echo" && c.protocol != "chat" && c.protocol != "irc") {
-    throw UsageError{"--protocol must be echo, chat or irc, not '" + c.protocol + "'"};
+  if (c.protocol != "echo" && c.protocol != "chat" && c.protocol != "irc" &&
+      c.protocol != "console") {
+    throw UsageError{"--protocol must be echo, chat, irc or console, not '" + c.protocol + "'"};
   }
   std::vector<std::string> listen =
       args.count("listen")
@@ -181,7 +182,8 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
   conn.readBudgetBytes = boundedCount(args, "read-budget", 0);
   c.workers = parseWorkers(args["workers"].as<std::string>());
   if (args.count("backplane")) {
-    if (c.protocol == "echo") throw UsageError{"--backplane needs --protocol chat or irc"};
+    if (c.protocol == "echo" || c.protocol == "console")
+      throw UsageError{"--backplane needs --protocol chat or irc"};
     try {
       auto address = protocols::backplane::parseBackplaneUrl(args["backplane"].as<std::string>());
       c.backplane = address.redis;
@@ -189,6 +191,11 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
     } catch (const std::invalid_argument& e) {
       throw UsageError{std::string("--backplane: ") + e.what()};
     }
+  }
+  if (c.protocol == "console" && c.workers > 1) {
+    throw UsageError{"--workers " + std::to_string(c.workers) +
+                     " with --protocol console: the console is this process's stdin and "
+                     "stdout, which worker processes cannot share; run it without --workers"};
   }
   if (c.protocol != "echo" && c.workers > 1 && !c.backplane) {
     throw UsageError{"--workers " + std::to_string(c.workers) + " with --protocol " + c.protocol +
@@ -223,7 +230,8 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
   }
   c.listener.maxConnections = boundedCount(args, "max-connections", 0, 100000000);
   c.listener.maxPerAddress = boundedCount(args, "max-connections-per-ip", 0, 100000000);
-  if (c.protocol == "chat") c.listener.rejectMessage = "! server full, try again later\n";
+  if (c.protocol == "chat" || c.protocol == "console")
+    c.listener.rejectMessage = "! server full, try again later\n";
   if (c.protocol == "irc") c.listener.rejectMessage = "ERROR :Server full, try again later\r\n";
   return c;
 }

@@ -1,0 +1,105 @@
+#include "uvreactor/DescriptorWriter.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace uvreactor {
+
+struct DescriptorWriter::Shared {
+  int fd;
+  std::size_t maxBacklog;
+  DropNotice dropNotice;
+  std::mutex mutex;
+  std::condition_variable wake;     // the thread: work to do or stop
+  std::condition_variable drained;  // the destructor: backlog written
+  std::string backlog;
+  uint64_t droppedTotal = 0;
+  uint64_t droppedUnannounced = 0;
+  bool writing = false;
+  bool failed = false;
+  bool stopping = false;
+
+  // All of `bytes`, or false on an error.
+  bool writeAll(std::string_view bytes) {
+    while (!bytes.empty()) {
+      ssize_t n = ::write(fd, bytes.data(), bytes.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+
+  void run() {
+    std::unique_lock<std::mutex> lock(mutex);
+    for (;;) {
+      wake.wait(lock, [&] { return stopping || !backlog.empty(); });
+      if (backlog.empty()) return;  // stopping, all written
+      std::string batch;
+      batch.swap(backlog);
+      writing = true;
+      lock.unlock();
+      bool ok = writeAll(batch);
+      lock.lock();
+      writing = false;
+      if (!ok) {
+        failed = true;
+        backlog.clear();
+      } else if (droppedUnannounced > 0 && backlog.empty()) {
+        // Caught up: say what is missing before anything newer.
+        uint64_t count = droppedUnannounced;
+        droppedUnannounced = 0;
+        std::string notice = dropNotice ? dropNotice(count) : std::string();
+        lock.unlock();
+        if (!writeAll(notice)) failed = true;
+        lock.lock();
+      }
+      if (backlog.empty()) drained.notify_all();
+    }
+  }
+};
+
+DescriptorWriter::DescriptorWriter(int fd, std::size_t maxBacklog, DropNotice dropNotice,
+                                   uint64_t drainTimeoutMs)
+    : shared_(std::make_shared<Shared>()), drainTimeoutMs_(drainTimeoutMs) {
+  shared_->fd = fd;
+  shared_->maxBacklog = maxBacklog;
+  shared_->dropNotice = std::move(dropNotice);
+  std::thread([shared = shared_] { shared->run(); }).detach();
+}
+
+DescriptorWriter::~DescriptorWriter() {
+  std::unique_lock<std::mutex> lock(shared_->mutex);
+  shared_->stopping = true;
+  shared_->wake.notify_all();
+  // The thread ends by itself once the backlog is written; if the reader
+  // never takes it, the thread (and the backlog it holds) stays behind.
+  shared_->drained.wait_for(lock, std::chrono::milliseconds(drainTimeoutMs_), [&] {
+    return shared_->failed || (shared_->backlog.empty() && !shared_->writing);
+  });
+}
+
+bool DescriptorWriter::write(std::string_view bytes) {
+  std::lock_guard<std::mutex> lock(shared_->mutex);
+  if (shared_->failed) return false;
+  if (shared_->backlog.size() + bytes.size() > shared_->maxBacklog) {
+    ++shared_->droppedTotal;
+    ++shared_->droppedUnannounced;
+    return false;
+  }
+  shared_->backlog.append(bytes);
+  shared_->wake.notify_one();
+  return true;
+}
+
+uint64_t DescriptorWriter::dropped() const {
+  std::lock_guard<std::mutex> lock(shared_->mutex);
+  return shared_->droppedTotal;
+}
+
+}  // namespace uvreactor
