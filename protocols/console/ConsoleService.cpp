@@ -43,6 +43,8 @@ void ConsoleService::left(ConsoleClient& client, const Error& reason) {
   clients_.erase(client.number);  // `client` is gone from here on
 }
 
+// Whole lines are taken from `bytes` where they lie; only a line cut by the
+// end of a read is copied, into a buffer that keeps its capacity.
 void ConsoleService::operatorInput(std::string_view bytes) {
   while (!bytes.empty()) {
     std::size_t nl = bytes.find('\n');
@@ -52,16 +54,23 @@ void ConsoleService::operatorInput(std::string_view bytes) {
       pendingLine_.clear();
       discarding_ = true;
     }
-    if (!discarding_) pendingLine_.append(piece);
-    if (nl == std::string_view::npos) return;
-    bytes.remove_prefix(nl + 1);
-    if (!discarding_) {
-      std::string line;
-      line.swap(pendingLine_);
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      execute(line);
+    if (nl == std::string_view::npos) {
+      if (!discarding_) pendingLine_.append(piece);
+      return;
     }
-    discarding_ = false;
+    bytes.remove_prefix(nl + 1);
+    if (discarding_) {
+      discarding_ = false;
+      continue;
+    }
+    std::string_view line = piece;
+    if (!pendingLine_.empty()) {
+      pendingLine_.append(piece);
+      line = pendingLine_;
+    }
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    execute(line);
+    pendingLine_.clear();
   }
 }
 
@@ -147,7 +156,8 @@ void ConsoleService::replyAll(std::string_view text) {
     ++reached;
   }
   if (reached == 0) return complain("no clients connected");
-  output_.show("* sent to all (" + std::to_string(reached) + " clients)");
+  output_.show("* sent to all (" + std::to_string(reached) +
+               (reached == 1 ? " client)" : " clients)"));
 }
 
 void ConsoleService::who() {

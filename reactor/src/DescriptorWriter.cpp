@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -18,6 +19,7 @@ struct DescriptorWriter::Shared {
   std::condition_variable wake;     // the thread: work to do or stop
   std::condition_variable drained;  // the destructor: backlog written
   std::string backlog;
+  std::string batch;  // the thread's, being written; swapped with backlog, capacity kept
   uint64_t droppedTotal = 0;
   uint64_t droppedUnannounced = 0;
   bool writing = false;
@@ -40,11 +42,11 @@ struct DescriptorWriter::Shared {
     for (;;) {
       wake.wait(lock, [&] { return stopping || !backlog.empty(); });
       if (backlog.empty()) return;  // stopping, all written
-      std::string batch;
       batch.swap(backlog);
       writing = true;
       lock.unlock();
       bool ok = writeAll(batch);
+      batch.clear();
       lock.lock();
       writing = false;
       if (!ok) {
@@ -92,7 +94,12 @@ bool DescriptorWriter::write(std::string_view bytes) {
     ++shared_->droppedUnannounced;
     return false;
   }
-  shared_->backlog.append(bytes);
+  // Grown by hand so that its capacity never passes the bound.
+  std::string& backlog = shared_->backlog;
+  std::size_t need = backlog.size() + bytes.size();
+  if (need > backlog.capacity())
+    backlog.reserve(std::min(shared_->maxBacklog, std::max(need, 2 * backlog.capacity())));
+  backlog.append(bytes);
   shared_->wake.notify_one();
   return true;
 }

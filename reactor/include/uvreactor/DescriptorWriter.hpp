@@ -9,8 +9,8 @@
 // calls. The backlog is bounded: a write that would take it past
 // maxBacklog bytes is dropped whole, and counted, and once the reader has
 // caught up the thread writes dropNotice(count) first, so the reader knows
-// what is missing. Memory: at most maxBacklog of backlog plus the batch
-// being written (another maxBacklog at most). A write error (the reader
+// what is missing. Memory: two buffers of at most maxBacklog each (the
+// backlog, and the batch the thread is writing). A write error (the reader
 // closed a pipe) drops everything after it, silently.
 //
 // The destructor waits up to drainTimeoutMs for the backlog to be written,
