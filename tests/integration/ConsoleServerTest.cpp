@@ -297,10 +297,11 @@ TEST(ConsoleServer, ConnectionLimitLongLinesAndIdleTimeoutApply) {
   talker.close();  // onClose, and the line saying why, come once the close completes
   EXPECT_TRUE(server.waitForLine("* [1 127.0.0.1:"));
   EXPECT_TRUE(server.waitForLine("] disconnected: line too long"));
+  EXPECT_TRUE(silent.waitClosed());
+  silent.close();
   auto idle = server.waitForLine("] disconnected: idle timeout");
   ASSERT_TRUE(idle);
   EXPECT_EQ(idle->rfind("* [2 127.0.0.1:", 0), 0u) << *idle;
-  EXPECT_TRUE(silent.waitClosed());
   for (const auto& l : server.lines()) EXPECT_EQ(l.find(std::string(17, 'x')), std::string::npos);
 }
 
