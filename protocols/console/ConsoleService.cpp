@@ -22,13 +22,14 @@ void ConsoleService::said(ConsoleClient& client, std::string_view text, std::str
   ++client.messages;
   if (!ending.empty()) client.ending = ending == "\r\n" ? "\r\n" : "\n";
   lastSpeaker_ = client.number;
+  // Built in place: a message costs no allocation once scratch_ has grown.
   scratch_.clear();
   if (isBlank(text)) {
-    scratch_ += "* [" + client.label + "] sent ";
+    scratch_.append("* [").append(client.label).append("] sent ");
     scratch_ += text.empty() ? "an empty line"
                              : "only whitespace (" + std::to_string(text.size()) + " bytes)";
   } else {
-    scratch_ += "[" + client.label + "] ";
+    scratch_.append("[").append(client.label).append("] ");
     appendShownText(scratch_, text);
   }
   output_.show(scratch_);

@@ -4,6 +4,8 @@
 // and plain sockets.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 
 #include <iostream>
 
@@ -315,6 +317,8 @@ TEST(ConsoleServer, StdoutNobodyReadsHoldsUpNoOneAndDropsWithANotice) {
   ASSERT_TRUE(server.ready());
   long before = server.rssKiB();
   SocketClient chatty(*server.endpoint), ping(*server.endpoint);
+  timeval stall{15, 0};  // a server blocked on its stdout fails the test, not hangs it
+  ::setsockopt(chatty.fd(), SOL_SOCKET, SO_SNDTIMEO, &stall, sizeof stall);
   std::string line = std::string(100, 'c') + "\n", burst;
   for (int i = 0; i < 1000; ++i) burst += line;
   for (int i = 0; i < 80; ++i) ASSERT_TRUE(chatty.sendAll(burst));  // 8 MB shown: > 4 MiB
@@ -323,7 +327,12 @@ TEST(ConsoleServer, StdoutNobodyReadsHoldsUpNoOneAndDropsWithANotice) {
   EXPECT_EQ(ping.recvLine(std::chrono::seconds(20)), "pong") << "served with stdout stalled";
   long growthKiB = server.rssKiB() - before;
   std::cout << "[ measured ] 8 MB shown with stdout unread: server RSS +" << growthKiB << " KiB\n";
-  EXPECT_LT(growthKiB, 16 * 1024) << "two buffers of 4 MiB at most, plus slack";
+#ifdef UVR_SANITIZED
+  const long kBoundKiB = 24 * 1024;  // ASan's quarantine keeps freed blocks resident
+#else
+  const long kBoundKiB = 12 * 1024;
+#endif
+  EXPECT_LT(growthKiB, kBoundKiB) << "two buffers of 4 MiB at most, plus slack";
   server.readStdoutNow();
   auto notice =
       server.waitForLine(" dropped here: the output was not keeping up", std::chrono::seconds(30));

@@ -48,11 +48,19 @@ int waitFor(pid_t pid, std::chrono::milliseconds timeout) {
   }
 }
 
+// All of `bytes` within 30 s (a server that stopped reading fails the
+// test instead of hanging it); `fd` is non-blocking.
 bool writeAll(int fd, const std::string& bytes) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   std::size_t done = 0;
   while (done < bytes.size()) {
     ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      pollfd p{fd, POLLOUT, 0};
+      ::poll(&p, 1, 100);
+      continue;
+    }
     if (n <= 0) return false;
     done += static_cast<std::size_t>(n);
   }
@@ -120,6 +128,7 @@ ConsoleProcess::ConsoleProcess(const std::vector<std::string>& args, Options opt
   int rc = posix_spawn(&pid_, cargs[0], &actions, nullptr, cargs.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (childIn >= 0) ::close(childIn);
+  if (stdinFd_ >= 0) ::fcntl(stdinFd_, F_SETFL, ::fcntl(stdinFd_, F_GETFL) | O_NONBLOCK);
   ::close(out[1]);
   stdoutFd_ = out[0];
   if (rc != 0) {
@@ -291,6 +300,7 @@ ChildProgram::ChildProgram(const std::vector<std::string>& argvIn) {
   posix_spawn_file_actions_destroy(&actions);
   ::close(in[0]);
   stdinFd_ = in[1];
+  ::fcntl(stdinFd_, F_SETFL, ::fcntl(stdinFd_, F_GETFL) | O_NONBLOCK);
 }
 
 ChildProgram::~ChildProgram() {
