@@ -56,7 +56,8 @@ unsigned parseWorkers(const std::string& text) {
 ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
   // clang-format off
   options.add_options()
-    ("p,protocol", "echo, chat, irc or console (the operator answers clients from stdin)", cxxopts::value<std::string>()->default_value("echo"))
+    ("p,protocol", "echo, chat, irc or console (the operator answers the clients on stdin)",
+      cxxopts::value<std::string>()->default_value("echo"))
     ("l,listen", "HOST:PORT or [V6]:PORT to serve on; repeatable; port 0 picks a free port",
       cxxopts::value<std::vector<std::string>>())
     ("no-udp", "echo: do not serve UDP on the same ports",
@@ -217,8 +218,8 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
     c.supervisorPid = parent;
     c.workers = 1;
     c.listener.reusePort = true;
-    for (const auto& [flag, into] :
-         {std::pair{"resolved", &c.listen}, std::pair{"resolved-irc", &c.ircListen}}) {
+    for (const auto& [flag, into] : {std::pair{"resolved", &c.listen},
+                                     std::pair{"resolved-irc", &c.ircListen}}) {
       into->clear();
       if (!args.count(flag)) continue;
       for (const auto& text : args[flag].as<std::vector<std::string>>()) {

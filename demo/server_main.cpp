@@ -1,4 +1,4 @@
-// uvreactor-server: the echo and chat servers, wired from the library.
+// uvreactor-server: the echo, chat, IRC and console servers, wired from the library.
 //
 // Exit codes: 0 after a clean shutdown (SIGINT, SIGTERM, SIGHUP or SIGQUIT),
 // 1 for a runtime error (address in use, bad address, workers that keep

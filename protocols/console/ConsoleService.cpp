@@ -168,8 +168,9 @@ void ConsoleService::who() {
     head += ", " + std::to_string(lastSpeaker_) + " spoke last";
   output_.show(head);
   for (const auto& [number, client] : clients_) {
-    output_.show("*   [" + client.label + "] " + std::to_string(client.messages) + " messages, " +
-                 std::to_string(client.connection->queuedBytes()) + " bytes waiting to be sent" +
+    output_.show("*   [" + client.label + "] " + std::to_string(client.messages) +
+                 (client.messages == 1 ? " message, " : " messages, ") +
+                 std::to_string(client.connection->queuedBytes()) + " bytes queued" +
                  (client.connection->isOpen() ? "" : ", leaving"));
   }
 }

@@ -185,8 +185,8 @@ TEST_F(ConsoleHandlerTest, WhoListsTheClientsInOrder) {
   type("/who\n");
   EXPECT_EQ(out_.take(), (std::vector<std::string>{
                              "* 2 clients, 1 spoke last",
-                             "*   [1 127.0.0.1:50000] 2 messages, 0 bytes waiting to be sent",
-                             "*   [2 127.0.0.1:50001] 0 messages, 0 bytes waiting to be sent",
+                             "*   [1 127.0.0.1:50000] 2 messages, 0 bytes queued",
+                             "*   [2 127.0.0.1:50001] 0 messages, 0 bytes queued",
                          }));
 }
 
