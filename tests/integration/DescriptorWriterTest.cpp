@@ -15,7 +15,8 @@ using namespace uvreactor;
 namespace {
 
 std::string notice(uint64_t n) {
-  return "[" + std::to_string(n) + " dropped]\n";
+  std::string text = "[";  // appended: GCC 12 -O3 misreads "[" + s + ... (-Wrestrict)
+  return text.append(std::to_string(n)).append(" dropped]\n");
 }
 
 // Everything the pipe holds until `total` bytes came or 10 s passed.
