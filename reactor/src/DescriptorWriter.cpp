@@ -1,5 +1,6 @@
 #include "uvreactor/DescriptorWriter.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,7 +13,8 @@
 namespace uvreactor {
 
 struct DescriptorWriter::Shared {
-  int fd;
+  int fd;  // the thread's own copy: closing the caller's cannot redirect its writes
+  bool ownsFd = false;
   std::size_t maxBacklog;
   DropNotice dropNotice;
   std::mutex mutex;
@@ -38,6 +40,11 @@ struct DescriptorWriter::Shared {
   }
 
   void run() {
+    drainUntilStopped();
+    if (ownsFd) ::close(fd);
+  }
+
+  void drainUntilStopped() {
     std::unique_lock<std::mutex> lock(mutex);
     for (;;) {
       wake.wait(lock, [&] { return stopping || !backlog.empty(); });
@@ -69,7 +76,9 @@ struct DescriptorWriter::Shared {
 DescriptorWriter::DescriptorWriter(int fd, std::size_t maxBacklog, DropNotice dropNotice,
                                    uint64_t drainTimeoutMs)
     : shared_(std::make_shared<Shared>()), drainTimeoutMs_(drainTimeoutMs) {
-  shared_->fd = fd;
+  int own = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  shared_->fd = own >= 0 ? own : fd;
+  shared_->ownsFd = own >= 0;
   shared_->maxBacklog = maxBacklog;
   shared_->dropNotice = std::move(dropNotice);
   std::thread([shared = shared_] { shared->run(); }).detach();

@@ -11,11 +11,15 @@
 // caught up the thread writes dropNotice(count) first, so the reader knows
 // what is missing. Memory: two buffers of at most maxBacklog each (the
 // backlog, and the batch the thread is writing). A write error (the reader
-// closed a pipe) drops everything after it, silently.
+// closed a pipe) drops everything after it, silently (a pipe whose reader
+// is gone raises SIGPIPE first, as for any write, unless the process
+// ignores it).
 //
-// The destructor waits up to drainTimeoutMs for the backlog to be written,
-// then leaves a thread still blocked in write() behind (detached, with the
-// backlog it holds) rather than block the process's exit.
+// The thread writes to a duplicate of `fd`, so the caller may close its own
+// at any time. The destructor waits up to drainTimeoutMs for the backlog to
+// be written, then leaves a thread still blocked in write() behind
+// (detached, with the backlog and the duplicate it holds) rather than block
+// the process's exit; it ends when its write does.
 // write() may be called from any thread.
 #pragma once
 
