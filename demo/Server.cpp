@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "chat/ChatHandler.hpp"
+#include "console/ConsoleHandler.hpp"
 #include "uvreactor/Log.hpp"
 
 namespace uvreactor::demo {
@@ -33,10 +34,12 @@ Error Server::start() {
   }
   if (config_.protocol == "irc" || !config_.ircListen.empty())
     irc_ = std::make_unique<protocols::irc::IrcFrontEnd>(loop_, chat_, config_.irc);
-  HandlerFactory factory = config_.protocol == "chat"
-                               ? protocols::chat::makeChatFactory(chat_, config_.maxLine)
-                           : config_.protocol == "irc" ? irc_->factory()
-                                                       : protocols::echo::makeEchoFactory();
+  if (config_.protocol == "console") console_ = std::make_unique<StdioConsole>(loop_);
+  HandlerFactory factory =
+      config_.protocol == "chat"  ? protocols::chat::makeChatFactory(chat_, config_.maxLine)
+      : config_.protocol == "irc" ? irc_->factory()
+      : console_ ? protocols::console::makeConsoleFactory(console_->service(), config_.maxLine)
+                 : protocols::echo::makeEchoFactory();
   for (const Endpoint& at : config_.listen) {
     if (Error e = listenOn(at, factory, config_.udp)) return e;
   }
@@ -134,6 +137,7 @@ void Server::onSignal(int signum) {
     ::_exit(1);
   }
   stopping_ = true;
+  if (console_) console_->service().setStopping();
   logLine(LogLevel::Info, std::string("signal ") + strsignal(signum) + ": shutting down");
   udp_.clear();
   pendingListeners_ = listeners_.size();
@@ -174,6 +178,7 @@ void Server::release() {
   backplane_.reset();
   deadline_.reset();
   signals_.reset();
+  console_.reset();  // its stdin reader would keep a file read in flight
 }
 
 }  // namespace uvreactor::demo

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "ServerConfig.hpp"
+#include "StdioConsole.hpp"
 #include "backplane/RedisBackplane.hpp"
 #include "chat/ChatRoomService.hpp"
 #include "echo/EchoHandler.hpp"
@@ -56,6 +57,9 @@ class Server {
   // listeners, whose sessions unregister from it.
   std::unique_ptr<protocols::irc::IrcFrontEnd> irc_;
   protocols::echo::UdpEchoHandler udpEcho_;
+  // The operator console (--protocol console); before the listeners, whose
+  // handlers use it.
+  std::unique_ptr<StdioConsole> console_;
   std::vector<std::unique_ptr<TcpListener>> listeners_;
   std::vector<std::unique_ptr<UdpSocket>> udp_;
   std::optional<SignalWatch> signals_;

@@ -74,7 +74,8 @@ std::pair<unsigned, unsigned> parsePrefixes(const std::string& text) {
 ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
   // clang-format off
   options.add_options()
-    ("p,protocol", "echo, chat or irc", cxxopts::value<std::string>()->default_value("echo"))
+    ("p,protocol", "echo, chat, irc or console (the operator answers the clients on stdin)",
+      cxxopts::value<std::string>()->default_value("echo"))
     ("l,listen", "HOST:PORT or [V6]:PORT to serve on; repeatable; port 0 picks a free port",
       cxxopts::value<std::vector<std::string>>())
     ("no-udp", "echo: do not serve UDP on the same ports",
@@ -87,7 +88,7 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
     ("per-ip-prefix", "V4/V6: --max-connections-per-ip counts IPv4 peers by their /V4 network and "
                       "IPv6 peers by their /V6 (IPv4-mapped IPv6 as IPv4)",
       cxxopts::value<std::string>()->default_value("32/64"))
-    ("max-line", "chat: longest line in bytes; a longer one closes the connection",
+    ("max-line", "chat, console: longest line in bytes; a longer one closes the connection",
       cxxopts::value<std::size_t>()->default_value("4096"))
     ("idle-timeout", "close connections idle this many seconds (0: never; chat default 300)",
       cxxopts::value<double>())
@@ -155,8 +156,9 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
   ServerConfig c;
   if (args.count("help")) return c;
   c.protocol = args["protocol"].as<std::string>();
-  if (c.protocol != "echo" && c.protocol != "chat" && c.protocol != "irc") {
-    throw UsageError{"--protocol must be echo, chat or irc, not '" + c.protocol + "'"};
+  if (c.protocol != "echo" && c.protocol != "chat" && c.protocol != "irc" &&
+      c.protocol != "console") {
+    throw UsageError{"--protocol must be echo, chat, irc or console, not '" + c.protocol + "'"};
   }
   std::vector<std::string> listen =
       args.count("listen")
@@ -230,7 +232,8 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
       secondsToMs(args["worker-ready-timeout"].as<double>(), "worker-ready-timeout");
   if (c.workerReadyTimeoutMs == 0) throw UsageError{"--worker-ready-timeout must be above 0"};
   if (args.count("backplane")) {
-    if (c.protocol == "echo") throw UsageError{"--backplane needs --protocol chat or irc"};
+    if (c.protocol == "echo" || c.protocol == "console")
+      throw UsageError{"--backplane needs --protocol chat or irc"};
     try {
       auto address = protocols::backplane::parseBackplaneUrl(args["backplane"].as<std::string>());
       c.backplane = address.redis;
@@ -239,6 +242,11 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
     } catch (const std::invalid_argument& e) {
       throw UsageError{std::string("--backplane: ") + e.what()};
     }
+  }
+  if (c.protocol == "console" && c.workers > 1) {
+    throw UsageError{"--workers " + std::to_string(c.workers) +
+                     " with --protocol console: the console is this process's stdin and "
+                     "stdout, which worker processes cannot share; run it without --workers"};
   }
   if (c.protocol != "echo" && c.workers > 1 && !c.backplane) {
     throw UsageError{"--workers " + std::to_string(c.workers) + " with --protocol " + c.protocol +
@@ -260,8 +268,8 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
     c.supervisorPid = parent;
     c.workers = 1;
     c.listener.reusePort = true;
-    for (const auto& [flag, into] :
-         {std::pair{"resolved", &c.listen}, std::pair{"resolved-irc", &c.ircListen}}) {
+    for (const auto& [flag, into] : {std::pair{"resolved", &c.listen},
+                                     std::pair{"resolved-irc", &c.ircListen}}) {
       into->clear();
       if (!args.count(flag)) continue;
       for (const auto& text : args[flag].as<std::vector<std::string>>()) {
@@ -276,7 +284,8 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
   std::tie(c.listener.perAddressPrefixV4, c.listener.perAddressPrefixV6) =
       parsePrefixes(args["per-ip-prefix"].as<std::string>());
   readBackplaneCredentials(args, c);
-  if (c.protocol == "chat") c.listener.rejectMessage = "! server full, try again later\n";
+  if (c.protocol == "chat" || c.protocol == "console")
+    c.listener.rejectMessage = "! server full, try again later\n";
   if (c.protocol == "irc") c.listener.rejectMessage = "ERROR :Server full, try again later\r\n";
   return c;
 }

@@ -1,4 +1,4 @@
-// uvreactor-server: the echo and chat servers, wired from the library.
+// uvreactor-server: the echo, chat, IRC and console servers, wired from the library.
 //
 // Exit codes: 0 after a clean shutdown (SIGINT, SIGTERM, SIGHUP or SIGQUIT),
 // 1 for a runtime error (address in use, bad address, workers that keep
@@ -22,10 +22,11 @@ using namespace uvreactor::demo;
 
 int main(int argc, char** argv) {
   reopenClosedStandardDescriptors();
-  cxxopts::Options options("uvreactor-server",
-                           "TCP+UDP echo and TCP chat server on one libuv loop per process.\n"
-                           "Prints 'listening tcp HOST:PORT' / 'listening udp HOST:PORT' when "
-                           "ready; SIGINT/SIGTERM stop it gracefully (exit 0).");
+  cxxopts::Options options(
+      "uvreactor-server",
+      "TCP+UDP echo, TCP chat, IRC and operator-console server on one libuv loop per process.\n"
+      "Prints 'listening tcp HOST:PORT' / 'listening udp HOST:PORT' when "
+      "ready; SIGINT/SIGTERM stop it gracefully (exit 0).");
   ServerConfig config;
   try {
     config = parseArgs(argc, argv, options);

@@ -5,6 +5,8 @@
 #include "uvreactor/Connection.hpp"
 #include "uvreactor/ConnectionHandler.hpp"
 #include "uvreactor/ConnectionOptions.hpp"
+#include "uvreactor/DescriptorReader.hpp"
+#include "uvreactor/DescriptorWriter.hpp"
 #include "uvreactor/Endpoint.hpp"
 #include "uvreactor/Error.hpp"
 #include "uvreactor/LengthPrefixCodec.hpp"
