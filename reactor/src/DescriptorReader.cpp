@@ -8,6 +8,7 @@
 
 #include "CloseAndDelete.hpp"
 #include "ExceptionBarrier.hpp"
+#include "Platform.hpp"
 
 namespace uvreactor {
 
@@ -32,14 +33,6 @@ namespace {
 
 std::string describe(int fd) {
   return "descriptor " + std::to_string(fd);
-}
-
-// A descriptor of our own for the pipe that `fd` reads, so the O_NONBLOCK
-// libuv sets is on a description no other process shares; -1 if Linux's
-// /proc cannot give one.
-int reopenPipe(int fd) {
-  std::string path = "/proc/self/fd/" + std::to_string(fd);
-  return ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 }
 
 }  // namespace
@@ -101,7 +94,7 @@ Result<std::unique_ptr<DescriptorReader>> DescriptorReader::start(Loop& loop, in
     rc = uv_tty_init(loop.raw(), &s->handle.tty, fd, 1);
   } else {
     uv_pipe_init(loop.raw(), &s->handle.pipe, 0);
-    int own = kind == Kind::Pipe ? reopenPipe(fd) : -1;
+    int own = kind == Kind::Pipe ? detail::reopenPipeForReading(fd) : -1;
     if (own < 0) own = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
     rc = own < 0 ? UV_EMFILE : uv_pipe_open(&s->handle.pipe, own);  // the handle closes `own`
     if (rc != 0 && own >= 0) ::close(own);

@@ -1,9 +1,11 @@
 #include "Platform.hpp"
 
+#include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <string>
 
 #include "uvreactor/PlatformFeatures.hpp"
 
@@ -22,6 +24,16 @@
 namespace uvreactor {
 
 namespace detail {
+
+int reopenPipeForReading(int fd) {
+#if defined(__linux__) && !defined(UVR_PORTABLE_FALLBACKS)
+  std::string path = "/proc/self/fd/" + std::to_string(fd);
+  return ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+#else
+  (void)fd;
+  return -1;
+#endif
+}
 
 bool kernelUnsentBytes(uv_os_fd_t fd, int& bytes) {
 #if defined(UVR_UNSENT_SIOCOUTQ)

@@ -36,4 +36,11 @@ bool kernelUnsentBytes(uv_os_fd_t fd, int& bytes);
 // whose SO_REUSEPORT gives every connection to one of the sockets).
 int allowReusePort(uv_handle_t* handle);
 
+// A new open file description (read-only, nonblocking, close-on-exec) for
+// the pipe or FIFO `fd` reads, so that flags set on it are not shared with
+// other processes holding `fd`: Linux reopens /proc/self/fd/N; elsewhere
+// opening /dev/fd/N only duplicates the descriptor, so this returns -1 there
+// and the caller keeps `fd`.
+int reopenPipeForReading(int fd);
+
 }  // namespace uvreactor::detail
