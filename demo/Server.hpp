@@ -25,6 +25,7 @@
 #include "uvreactor/SignalWatch.hpp"
 #include "uvreactor/TcpListener.hpp"
 #include "uvreactor/Timer.hpp"
+#include "uvreactor/TlsContext.hpp"
 #include "uvreactor/UdpSocket.hpp"
 
 namespace uvreactor::demo {
@@ -39,7 +40,10 @@ class Server {
   std::vector<std::string> statsLines() const;
 
  private:
-  Error listenOn(const Endpoint& at, const HandlerFactory& factory, bool udp);
+  Error listenOn(const Endpoint& at, const HandlerFactory& factory, bool udp,
+                 const ListenerOptions& options, const char* kind = "tcp");
+  Error startTls(const HandlerFactory& factory);
+  void reloadTls();
   void announce(const char* kind, const Endpoint& at);
   void onSignal(int signum);
   void finish();
@@ -56,6 +60,9 @@ class Server {
   // listeners, whose sessions unregister from it.
   std::unique_ptr<protocols::irc::IrcFrontEnd> irc_;
   protocols::echo::UdpEchoHandler udpEcho_;
+  // --tls-listen: one context for all TLS listeners, reloaded on SIGUSR2.
+  std::shared_ptr<TlsContext> tls_;
+  ListenerOptions tlsListener_;
   std::vector<std::unique_ptr<TcpListener>> listeners_;
   std::vector<std::unique_ptr<UdpSocket>> udp_;
   std::optional<SignalWatch> signals_;

@@ -38,6 +38,11 @@ struct ServerConfig {
   std::vector<Endpoint> ircListen;
   protocols::irc::IrcOptions irc;
   std::string backplanePrefix;
+  // TLS listeners (--tls-listen), serving the same protocol with these files.
+  std::vector<Endpoint> tlsListen;
+  std::string tlsCert, tlsKey, tlsCa;
+  bool tlsVerifyClient = false;
+  uint64_t tlsHandshakeTimeoutMs = 10000;
 };
 
 struct UsageError {

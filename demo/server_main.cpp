@@ -3,8 +3,9 @@
 // Exit codes: 0 after a clean shutdown (SIGINT, SIGTERM, SIGHUP or SIGQUIT),
 // 1 for a runtime error (address in use, bad address, workers that keep
 // dying), 2 for a usage error. A second stop signal during shutdown exits at
-// once with 1. SIGUSR1 prints the listeners' counts to stderr; SIGUSR2 and
-// SIGALRM are ignored. --workers N runs N processes (see Supervisor.hpp).
+// once with 1. SIGUSR1 prints the listeners' counts to stderr; SIGUSR2
+// reloads the TLS certificate and key; SIGALRM is ignored. --workers N runs N processes (see
+// Supervisor.hpp).
 #include <signal.h>
 
 #include <cxxopts.hpp>
@@ -22,10 +23,11 @@ using namespace uvreactor::demo;
 
 int main(int argc, char** argv) {
   reopenClosedStandardDescriptors();
-  cxxopts::Options options("uvreactor-server",
-                           "TCP+UDP echo and TCP chat server on one libuv loop per process.\n"
-                           "Prints 'listening tcp HOST:PORT' / 'listening udp HOST:PORT' when "
-                           "ready; SIGINT/SIGTERM stop it gracefully (exit 0).");
+  cxxopts::Options options(
+      "uvreactor-server",
+      "TCP+UDP echo and TCP chat server on one libuv loop per process.\n"
+      "Prints 'listening tcp HOST:PORT' / 'listening udp HOST:PORT' / "
+      "'listening tls HOST:PORT' when ready; SIGINT/SIGTERM stop it gracefully (exit 0).");
   ServerConfig config;
   try {
     config = parseArgs(argc, argv, options);
@@ -33,7 +35,7 @@ int main(int argc, char** argv) {
     std::cerr << "uvreactor-server: " << e.message << "\n\n" << options.help() << std::endl;
     return 2;
   }
-  if (config.listen.empty()) {
+  if (config.listen.empty() && config.tlsListen.empty()) {
     std::cout << options.help() << std::endl;
     return 0;
   }
