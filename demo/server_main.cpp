@@ -23,6 +23,9 @@ using namespace uvreactor::demo;
 
 int main(int argc, char** argv) {
   reopenClosedStandardDescriptors();
+  // Before any output: `uvreactor-server --help | grep -q ...` must not die
+  // of SIGPIPE halfway through the help when grep stops reading.
+  ::signal(SIGPIPE, SIG_IGN);
   cxxopts::Options options(
       "uvreactor-server",
       "TCP+UDP echo and TCP chat server on one libuv loop per process.\n"
@@ -40,7 +43,6 @@ int main(int argc, char** argv) {
     return 0;
   }
   setLogLevel(config.logLevel);
-  ::signal(SIGPIPE, SIG_IGN);
   if (config.workers > 1) return runSupervisor(config, argc, argv);
   if (config.workerIndex != 0) {
     if (!bindWorkerToSupervisor(config)) return 1;

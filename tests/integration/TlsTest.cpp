@@ -401,3 +401,20 @@ TEST_P(Tls, AReloadServesNewHandshakesWhileAnOpenSessionGoesOn) {
   ASSERT_TRUE(client.journal.waitFor("data", 2));
   EXPECT_EQ(loop_.call([&] { return client.reply; }), "ping\nstill here\n");
 }
+
+TEST_P(Tls, ConnectionsStillInTheirHandshakeCountAgainstTheLimit) {
+  ListenerOptions options;
+  options.maxConnections = 1;
+  options.connection.tlsHandshakeTimeoutMs = 2000;
+  listen(serverContext(), options);
+  SocketClient silent(address_);  // connected, never says hello: holds the slot
+  for (int i = 0; i < 100 && loop_.call([&] { return listener_->admittedCount(); }) == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  auto turnedAway = runPythonTls(address_, "echo", ca());
+  EXPECT_NE(turnedAway.exitCode, 0) << turnedAway.out;
+  EXPECT_EQ(stats().rejectedByLimit, 1u);
+  // Once the silent peer's handshake times out, the slot serves again.
+  EXPECT_TRUE(silent.waitClosed(std::chrono::seconds(4)));
+  auto served = runPythonTls(address_, "echo", ca());
+  EXPECT_EQ(served.exitCode, 0) << served.out << served.err;
+}
