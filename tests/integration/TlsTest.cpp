@@ -190,7 +190,9 @@ TEST_P(Tls, PythonRoundTripsOverTls13AndTls12WithCloseNotifyBothWays) {
   EXPECT_EQ(side_.journal.count("eof"), 2u);
   EXPECT_EQ(side_.journal.count("close:"), 2u);
   for (auto& e : events) {
-    if (e.rfind("close:", 0) == 0) EXPECT_EQ(e, "close:");
+    if (e.rfind("close:", 0) == 0) {
+      EXPECT_EQ(e, "close:");
+    }
   }
   EXPECT_EQ(side_.journal.count("open TLSv1.3"), 1u);
   EXPECT_EQ(side_.journal.count("open TLSv1.2 ECDHE-ECDSA-AES"), 1u);
