@@ -87,8 +87,8 @@ TEST(TlsProgram, TheClientSaysWhyVerificationFailedAndWarnsWhenInsecure) {
   EXPECT_EQ(unknownCa.exitCode, 1);
   EXPECT_NE(unknownCa.err.find("unable to get local issuer certificate"), std::string::npos)
       << unknownCa.err;
-  auto wrongName = client(at, {"--tls-ca", certs.caCert, "--tls-server-name", "wrong.example"},
-                          "x\n");
+  auto wrongName =
+      client(at, {"--tls-ca", certs.caCert, "--tls-server-name", "wrong.example"}, "x\n");
   EXPECT_EQ(wrongName.exitCode, 1);
   EXPECT_NE(wrongName.err.find("hostname mismatch"), std::string::npos) << wrongName.err;
   auto systemStore = client(at, {}, "x\n");  // our test CA is not in /etc/ssl/certs
@@ -122,11 +122,16 @@ TEST(TlsProgram, Sigusr2ReloadsTheFilesAndABadPairKeepsTheOld) {
   EXPECT_NE(subject().find("CN = localhost\n"), std::string::npos);
   put(certs.server2Cert, certs.server2Key);
   server.signal(SIGUSR2);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto logged = [&](const std::string& what) {
+    for (int i = 0; i < 100 && server.stderrText().find(what) == std::string::npos; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return server.stderrText().find(what) != std::string::npos;
+  };
+  EXPECT_TRUE(logged("TLS certificate and key reloaded"));
   EXPECT_NE(subject().find("localhost-reloaded"), std::string::npos) << server.stderrText();
   put(certs.serverCert, certs.server2Key);  // mismatched
   server.signal(SIGUSR2);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_TRUE(logged("TLS reload failed"));
   EXPECT_NE(server.stderrText().find("TLS reload failed, keeping the current certificate"),
             std::string::npos)
       << server.stderrText();
@@ -145,7 +150,7 @@ TEST(TlsProgram, SigtermEndsSessionsWithCloseNotifyAndStatsCountFailures) {
   ASSERT_TRUE(plain.sendAll("GET / HTTP/1.0\r\n\r\n"));
   EXPECT_TRUE(plain.waitClosed());
   std::thread stopper([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2000));  // the client is connected
     server.signal(SIGUSR1);
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     server.signal(SIGTERM);

@@ -247,10 +247,9 @@ TEST_P(Tls, AFinWithoutCloseNotifyIsATruncation) {
 
 TEST_P(Tls, OurCloseSendsCloseNotifyBeforeTheFin) {
   listen(serverContext());
-  // "bye" makes the server close(); the client reads until the end.
-  auto ctx = serverContext();
+  // The server closes; the client reads until the end.
   std::thread closer([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    side_.journal.waitFor("open");  // the client is through its handshake
     loop_.call([&] { listener_->forEachConnection([](Connection& c) { c.close(); }); });
   });
   auto r = runPythonTls(address_, "wait");
