@@ -14,6 +14,7 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/reactor/include/uvreactor
 
 set(UVR_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/uvreactor)
 install(EXPORT uvreactorTargets NAMESPACE uvreactor:: DESTINATION ${UVR_CMAKE_DIR})
+set(UVR_HAS_TLS ${UVR_TLS})
 configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/uvreactorConfig.cmake.in
                               ${PROJECT_BINARY_DIR}/uvreactorConfig.cmake
                               INSTALL_DESTINATION ${UVR_CMAKE_DIR})
@@ -28,5 +29,12 @@ install(FILES ${PROJECT_BINARY_DIR}/uvreactorConfig.cmake
 # with `cmake --install --prefix` anywhere (or moved) still works.
 file(RELATIVE_PATH UVR_PC_TO_PREFIX "/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/prefix")
 string(REGEX REPLACE "/$" "" UVR_PC_TO_PREFIX "${UVR_PC_TO_PREFIX}")
+if(UVR_TLS)
+  set(UVR_PC_TLS yes)
+  set(UVR_PC_REQUIRES "libuv >= 1.44, libssl >= 3, libcrypto >= 3")
+else()
+  set(UVR_PC_TLS no)
+  set(UVR_PC_REQUIRES "libuv >= 1.44")
+endif()
 configure_file(${CMAKE_CURRENT_LIST_DIR}/uvreactor.pc.in ${PROJECT_BINARY_DIR}/uvreactor.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/uvreactor.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

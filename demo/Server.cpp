@@ -17,8 +17,8 @@ Error Server::start() {
   // Before the first "listening" line: a supervisor may signal as soon as
   // it reads one, and the default action would kill us mid-start.
   // Every signal whose default action would end the process is handled:
-  // the stop signals stop gracefully, SIGUSR1 prints the counts, and
-  // SIGUSR2 and SIGALRM, which mean nothing here, are ignored.
+  // the stop signals stop gracefully, SIGUSR1 prints the counts, SIGUSR2
+  // reloads the TLS certificate and key, and SIGALRM is ignored.
   signals_.emplace(
       loop_,
       std::initializer_list<int>{SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM},
@@ -41,10 +41,11 @@ Error Server::start() {
       : console_ ? protocols::console::makeConsoleFactory(console_->service(), config_.maxLine)
                  : protocols::echo::makeEchoFactory();
   for (const Endpoint& at : config_.listen) {
-    if (Error e = listenOn(at, factory, config_.udp)) return e;
+    if (Error e = listenOn(at, factory, config_.udp, config_.listener)) return e;
   }
+  if (Error e = startTls(factory)) return e;
   for (const Endpoint& at : config_.ircListen) {
-    if (Error e = listenOn(at, irc_->factory(), false)) return e;
+    if (Error e = listenOn(at, irc_->factory(), false, config_.listener)) return e;
   }
   std::fflush(stdout);
   toSupervisor("ready");
@@ -63,7 +64,8 @@ std::vector<std::string> Server::statsLines() const {
                     " accept_errors=" + std::to_string(s.acceptErrors) +
                     " idle_timeouts=" + std::to_string(s.idleTimeouts) +
                     " slow_consumers=" + std::to_string(s.slowConsumers) +
-                    " close_timeouts=" + std::to_string(s.closeTimeouts));
+                    " close_timeouts=" + std::to_string(s.closeTimeouts) +
+                    " tls_handshake_failures=" + std::to_string(s.tlsHandshakeFailures));
   }
   if (backplane_) {
     const auto& b = backplane_->stats();
@@ -82,10 +84,11 @@ std::vector<std::string> Server::statsLines() const {
 
 // TCP, and UDP on the same port. With port 0 the kernel picks a port free
 // for TCP, which another program may hold for UDP: then try another.
-Error Server::listenOn(const Endpoint& at, const HandlerFactory& factory, bool udp) {
+Error Server::listenOn(const Endpoint& at, const HandlerFactory& factory, bool udp,
+                       const ListenerOptions& options, const char* kind) {
   constexpr int kPortZeroTries = 32;
   for (int attempt = 0;; ++attempt) {
-    auto listener = TcpListener::listen(loop_, at, factory, config_.listener);
+    auto listener = TcpListener::listen(loop_, at, factory, options);
     if (!listener) return listener.error();
     Endpoint bound = (*listener)->localEndpoint();
     std::unique_ptr<UdpSocket> udpSocket;
@@ -99,11 +102,43 @@ Error Server::listenOn(const Endpoint& at, const HandlerFactory& factory, bool u
       }
       udpSocket = std::move(*socket);
     }
-    announce("tcp", bound);
+    announce(kind, bound);
     if (udpSocket) announce("udp", udpSocket->localEndpoint());
     listeners_.push_back(std::move(*listener));
     if (udpSocket) udp_.push_back(std::move(udpSocket));
     return {};
+  }
+}
+
+// The certificate and key load before anything listens on TLS, so a bad
+// file is one error line (exit 1) naming it.
+Error Server::startTls(const HandlerFactory& factory) {
+  if (config_.tlsListen.empty()) return {};
+  TlsServerOptions o;
+  o.certificateChainFile = config_.tlsCert;
+  o.keyFile = config_.tlsKey;
+  o.clientCaFile = config_.tlsCa;
+  o.verifyClients = config_.tlsVerifyClient;
+  auto ctx = TlsContext::server(o);
+  if (!ctx) return ctx.error();
+  tls_ = *ctx;
+  tlsListener_ = config_.listener;
+  tlsListener_.connection.tls = tls_;
+  tlsListener_.connection.tlsHandshakeTimeoutMs = config_.tlsHandshakeTimeoutMs;
+  for (const Endpoint& at : config_.tlsListen) {
+    if (Error e = listenOn(at, factory, false, tlsListener_, "tls")) return e;
+  }
+  return {};
+}
+
+// SIGUSR2: new handshakes get the files' current pair; open sessions keep
+// theirs. A pair that does not load is logged and the old one kept.
+void Server::reloadTls() {
+  if (!tls_) return;
+  if (Error e = tls_->reload(config_.tlsCert, config_.tlsKey)) {
+    logLine(LogLevel::Error, "TLS reload failed, keeping the current certificate: " + e.message());
+  } else {
+    logLine(LogLevel::Info, "TLS certificate and key reloaded from " + config_.tlsCert);
   }
 }
 
@@ -129,7 +164,8 @@ void Server::onSignal(int signum) {
     std::cerr.flush();
     return;
   }
-  if (signum == SIGUSR2 || signum == SIGALRM) return;
+  if (signum == SIGUSR2) return reloadTls();
+  if (signum == SIGALRM) return;
   if (stopping_) {
     // The operator insists: no more waiting for slow peers.
     static const char kMsg[] = "uvreactor-server: second signal, exiting now\n";

@@ -26,6 +26,7 @@
 #include "uvreactor/SignalWatch.hpp"
 #include "uvreactor/TcpListener.hpp"
 #include "uvreactor/Timer.hpp"
+#include "uvreactor/TlsContext.hpp"
 #include "uvreactor/UdpSocket.hpp"
 
 namespace uvreactor::demo {
@@ -40,7 +41,10 @@ class Server {
   std::vector<std::string> statsLines() const;
 
  private:
-  Error listenOn(const Endpoint& at, const HandlerFactory& factory, bool udp);
+  Error listenOn(const Endpoint& at, const HandlerFactory& factory, bool udp,
+                 const ListenerOptions& options, const char* kind = "tcp");
+  Error startTls(const HandlerFactory& factory);
+  void reloadTls();
   void announce(const char* kind, const Endpoint& at);
   void onSignal(int signum);
   void finish();
@@ -60,6 +64,9 @@ class Server {
   // The operator console (--protocol console); before the listeners, whose
   // handlers use it.
   std::unique_ptr<StdioConsole> console_;
+  // --tls-listen: one context for all TLS listeners, reloaded on SIGUSR2.
+  std::shared_ptr<TlsContext> tls_;
+  ListenerOptions tlsListener_;
   std::vector<std::unique_ptr<TcpListener>> listeners_;
   std::vector<std::unique_ptr<UdpSocket>> udp_;
   std::optional<SignalWatch> signals_;

@@ -69,6 +69,27 @@ std::pair<unsigned, unsigned> parsePrefixes(const std::string& text) {
   return {v4, v6};
 }
 
+// The files are only named here; they are loaded (and a bad one reported,
+// exit 1) when the server starts.
+void parseTls(const cxxopts::ParseResult& args, ServerConfig& c) {
+  if (args.count("tls-cert")) c.tlsCert = args["tls-cert"].as<std::string>();
+  if (args.count("tls-key")) c.tlsKey = args["tls-key"].as<std::string>();
+  if (args.count("tls-ca")) c.tlsCa = args["tls-ca"].as<std::string>();
+  c.tlsVerifyClient = args["tls-verify-client"].as<bool>();
+  c.tlsHandshakeTimeoutMs =
+      secondsToMs(args["tls-handshake-timeout"].as<double>(), "tls-handshake-timeout");
+  if (c.tlsListen.empty()) {
+    if (!c.tlsCert.empty() || !c.tlsKey.empty() || !c.tlsCa.empty() || c.tlsVerifyClient)
+      throw UsageError{"--tls-cert, --tls-key, --tls-ca and --tls-verify-client need --tls-listen"};
+    return;
+  }
+  if (c.tlsCert.empty() || c.tlsKey.empty())
+    throw UsageError{"--tls-listen needs --tls-cert and --tls-key"};
+  if (c.tlsVerifyClient && c.tlsCa.empty()) throw UsageError{"--tls-verify-client needs --tls-ca"};
+  if (c.workers > 1)
+    throw UsageError{"--tls-listen does not work with --workers yet: run one process"};
+}
+
 }  // namespace
 
 ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
@@ -143,6 +164,17 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
       cxxopts::value<std::vector<std::string>>())
     ("resolved-irc", "internal: a worker's IRC addresses, as the supervisor bound them",
       cxxopts::value<std::vector<std::string>>())
+    ("tls-listen", "HOST:PORT to serve the protocol on over TLS (needs --tls-cert and --tls-key); "
+                   "repeatable; beside any --listen", cxxopts::value<std::vector<std::string>>())
+    ("tls-cert", "TLS: PEM certificate chain (server certificate first)", cxxopts::value<std::string>())
+    ("tls-key", "TLS: PEM private key of --tls-cert; SIGUSR2 reloads both files",
+      cxxopts::value<std::string>())
+    ("tls-ca", "TLS: PEM CA certificates that client certificates must chain to",
+      cxxopts::value<std::string>())
+    ("tls-verify-client", "TLS: require a client certificate signed by --tls-ca",
+      cxxopts::value<bool>()->default_value("false")->implicit_value("true"))
+    ("tls-handshake-timeout", "TLS: seconds a handshake may take before the peer is closed",
+      cxxopts::value<double>()->default_value("10"))
     ("log-level", "debug, info, warn, error or off", cxxopts::value<std::string>()->default_value("warn"))
     ("h,help", "show this help");
   // clang-format on
@@ -160,21 +192,29 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
       c.protocol != "console") {
     throw UsageError{"--protocol must be echo, chat, irc or console, not '" + c.protocol + "'"};
   }
+  std::vector<std::string> tlsListen = args.count("tls-listen")
+                                           ? args["tls-listen"].as<std::vector<std::string>>()
+                                           : std::vector<std::string>{};
+  // The default plaintext address only when no address is given at all.
   std::vector<std::string> listen =
-      args.count("listen")
-          ? args["listen"].as<std::vector<std::string>>()
-          : std::vector<std::string>{c.protocol == "irc" ? "127.0.0.1:6667" : "127.0.0.1:9006"};
+      args.count("listen") ? args["listen"].as<std::vector<std::string>>()
+      : tlsListen.empty()
+          ? std::vector<std::string>{c.protocol == "irc" ? "127.0.0.1:6667" : "127.0.0.1:9006"}
+          : std::vector<std::string>{};
   std::vector<std::string> ircListen = args.count("irc-listen")
                                            ? args["irc-listen"].as<std::vector<std::string>>()
                                            : std::vector<std::string>{};
   for (const auto& [flag, list, into] : {std::tuple{"--listen", &listen, &c.listen},
-                                         std::tuple{"--irc-listen", &ircListen, &c.ircListen}}) {
+                                         std::tuple{"--irc-listen", &ircListen, &c.ircListen},
+                                         std::tuple{"--tls-listen", &tlsListen, &c.tlsListen}}) {
     for (const auto& text : *list) {
       auto endpoint = Endpoint::parse(text);
       if (!endpoint) throw UsageError{endpoint.error().message()};
-      for (const Endpoint& seen : c.listen) {
-        if (endpoint->port() != 0 && seen.toString() == endpoint->toString()) {
-          throw UsageError{std::string(flag) + " " + text + " is given twice"};
+      for (const auto* seenList : {&c.listen, &c.tlsListen}) {
+        for (const Endpoint& seen : *seenList) {
+          if (endpoint->port() != 0 && seen.toString() == endpoint->toString()) {
+            throw UsageError{std::string(flag) + " " + text + " is given twice"};
+          }
         }
       }
       into->push_back(*endpoint);
@@ -279,6 +319,7 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
       }
     }
   }
+  parseTls(args, c);
   c.listener.maxConnections = boundedCount(args, "max-connections", 0, 100000000);
   c.listener.maxPerAddress = boundedCount(args, "max-connections-per-ip", 0, 100000000);
   std::tie(c.listener.perAddressPrefixV4, c.listener.perAddressPrefixV6) =

@@ -46,6 +46,11 @@ struct ServerConfig {
   // from the command line.
   std::string backplaneUser;
   std::string backplanePassword;
+  // TLS listeners (--tls-listen), serving the same protocol with these files.
+  std::vector<Endpoint> tlsListen;
+  std::string tlsCert, tlsKey, tlsCa;
+  bool tlsVerifyClient = false;
+  uint64_t tlsHandshakeTimeoutMs = 10000;
 };
 
 struct UsageError {

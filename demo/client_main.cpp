@@ -31,6 +31,7 @@
 #include "uvreactor/Loop.hpp"
 #include "uvreactor/TcpConnector.hpp"
 #include "uvreactor/Timer.hpp"
+#include "uvreactor/TlsContext.hpp"
 #include "uvreactor/UdpSocket.hpp"
 
 using namespace uvreactor;
@@ -105,15 +106,12 @@ class Session {
 
 class TcpSession final : public Session {
  public:
-  TcpSession(Loop& loop, const Endpoint& to, uint64_t waitMs, InputCredit& credit)
+  TcpSession(Loop& loop, const Endpoint& to, uint64_t waitMs, InputCredit& credit,
+             ConnectorOptions options)
       : Session(loop, waitMs, credit) {
-    ConnectorOptions options;
     connector_.emplace(
         loop, to,
-        [this](Connection& c) {
-          connection_ = &c;
-          return std::make_unique<Handler>(*this);
-        },
+        [this](Connection&) { return std::make_unique<Handler>(*this); },
         options,
         [this](const Error& e) {
           std::cerr << "uvreactor-client: " << e.message() << std::endl;
@@ -158,7 +156,9 @@ class TcpSession final : public Session {
 
   struct Handler final : ConnectionHandler {
     explicit Handler(TcpSession& s) : session(s) {}
+    // Only now may the session send: over TLS the handshake comes first.
     void onOpen(Connection& c) override {
+      session.connection_ = &c;
       if (!session.backlog_.empty()) session.write(c, std::move(session.backlog_));
       session.backlog_.clear();
       if (session.inputDone_) session.finishInput(c);
@@ -238,6 +238,13 @@ int main(int argc, char** argv) {
       cxxopts::value<bool>()->default_value("false")->implicit_value("true"))
     ("w,wait", "seconds of quiet after end of input before exiting",
       cxxopts::value<double>()->default_value("2"))
+    ("tls", "TCP over TLS, verifying the server against the system's CAs (/etc/ssl/certs) "
+            "and HOST", cxxopts::value<bool>()->default_value("false")->implicit_value("true"))
+    ("tls-ca", "TLS: trust the CAs in this PEM file instead", cxxopts::value<std::string>())
+    ("tls-server-name", "TLS: the name to send (SNI) and verify instead of HOST",
+      cxxopts::value<std::string>())
+    ("tls-insecure", "TLS: do not verify the server at all (tests only)",
+      cxxopts::value<bool>()->default_value("false")->implicit_value("true"))
     ("h,help", "show this help");
   // clang-format on
   options.parse_positional({"host", "port"});
@@ -267,6 +274,37 @@ int main(int argc, char** argv) {
     std::cerr << "uvreactor-client: --wait must be between 0 and 86400 seconds" << std::endl;
     return 2;
   }
+  ConnectorOptions connector;
+  bool tls = args["tls"].as<bool>();
+  bool insecure = args["tls-insecure"].as<bool>();
+  if (!tls && (args.count("tls-ca") || args.count("tls-server-name") || insecure)) {
+    std::cerr << "uvreactor-client: --tls-ca, --tls-server-name and --tls-insecure need --tls"
+              << std::endl;
+    return 2;
+  }
+  if (tls) {
+    if (args["udp"].as<bool>()) {
+      std::cerr << "uvreactor-client: --tls is for TCP, not --udp" << std::endl;
+      return 2;
+    }
+    TlsClientOptions o;
+    if (args.count("tls-ca")) o.caFile = args["tls-ca"].as<std::string>();
+    o.verifyPeer = !insecure;
+    if (insecure) {
+      std::cerr << "uvreactor-client: warning: --tls-insecure: the server's certificate is not "
+                   "verified"
+                << std::endl;
+    }
+    auto ctx = TlsContext::client(o);
+    if (!ctx) {
+      std::cerr << "uvreactor-client: " << ctx.error().message() << std::endl;
+      return 1;
+    }
+    connector.connection.tls = *ctx;
+    connector.connection.tlsServerName = args.count("tls-server-name")
+                                             ? args["tls-server-name"].as<std::string>()
+                                             : args["host"].as<std::string>();
+  }
   ::signal(SIGPIPE, SIG_IGN);
   Loop loop;
   InputCredit credit;
@@ -276,7 +314,7 @@ int main(int argc, char** argv) {
   if (udp) {
     session = std::make_unique<UdpSession>(loop, *to, waitMs, credit);
   } else {
-    session = std::make_unique<TcpSession>(loop, *to, waitMs, credit);
+    session = std::make_unique<TcpSession>(loop, *to, waitMs, credit, connector);
   }
   // Work the reader posts runs only while the session lives: after run()
   // returns, a late post (stdin's EOF racing the server's close) is dropped.

@@ -3,8 +3,9 @@
 // Exit codes: 0 after a clean shutdown (SIGINT, SIGTERM, SIGHUP or SIGQUIT),
 // 1 for a runtime error (address in use, bad address, workers that keep
 // dying), 2 for a usage error. A second stop signal during shutdown exits at
-// once with 1. SIGUSR1 prints the listeners' counts to stderr; SIGUSR2 and
-// SIGALRM are ignored. --workers N runs N processes (see Supervisor.hpp).
+// once with 1. SIGUSR1 prints the listeners' counts to stderr; SIGUSR2
+// reloads the TLS certificate and key; SIGALRM is ignored. --workers N runs N processes (see
+// Supervisor.hpp).
 #include <signal.h>
 
 #include <cxxopts.hpp>
@@ -22,11 +23,14 @@ using namespace uvreactor::demo;
 
 int main(int argc, char** argv) {
   reopenClosedStandardDescriptors();
+  // Before any output: `uvreactor-server --help | grep -q ...` must not die
+  // of SIGPIPE halfway through the help when grep stops reading.
+  ::signal(SIGPIPE, SIG_IGN);
   cxxopts::Options options(
       "uvreactor-server",
       "TCP+UDP echo, TCP chat, IRC and operator-console server on one libuv loop per process.\n"
-      "Prints 'listening tcp HOST:PORT' / 'listening udp HOST:PORT' when "
-      "ready; SIGINT/SIGTERM stop it gracefully (exit 0).");
+      "Prints 'listening tcp HOST:PORT' / 'listening udp HOST:PORT' / "
+      "'listening tls HOST:PORT' when ready; SIGINT/SIGTERM stop it gracefully (exit 0).");
   ServerConfig config;
   try {
     config = parseArgs(argc, argv, options);
@@ -34,12 +38,11 @@ int main(int argc, char** argv) {
     std::cerr << "uvreactor-server: " << e.message << "\n\n" << options.help() << std::endl;
     return 2;
   }
-  if (config.listen.empty()) {
+  if (config.listen.empty() && config.tlsListen.empty()) {
     std::cout << options.help() << std::endl;
     return 0;
   }
   setLogLevel(config.logLevel);
-  ::signal(SIGPIPE, SIG_IGN);
   if (config.workers > 1) return runSupervisor(config, argc, argv);
   if (config.workerIndex != 0) {
     if (!bindWorkerToSupervisor(config)) return 1;

@@ -8,7 +8,7 @@ SECONDS_EACH=${FUZZ_SECONDS:-20}
 CC=clang CXX=clang++ scripts/setup.sh build-fuzz -DUVR_FUZZ=ON -DUVR_TESTS=OFF -DUVR_DEMO=OFF -DUVR_WERROR=ON >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for t in line:line_codec_fuzz length:length_prefix_codec_fuzz chat:chat_command_fuzz resp:resp_fuzz event:event_codec_fuzz; do
+for t in line:line_codec_fuzz length:length_prefix_codec_fuzz chat:chat_command_fuzz resp:resp_fuzz event:event_codec_fuzz tls:tls_session_fuzz; do
   corpus=${t%%:*}; target=${t#*:}
   cp -r "fuzz/corpus/$corpus" "$work/$corpus"
   echo "fuzz: $target for ${SECONDS_EACH}s"

@@ -4,7 +4,7 @@
 # Env: CC/CXX pick the compiler; TARGETS (space-separated) builds only those.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PACKAGES=(build-essential cmake pkg-config libuv1-dev libcxxopts-dev libgtest-dev
+PACKAGES=(build-essential cmake pkg-config libuv1-dev libcxxopts-dev libgtest-dev libssl-dev openssl
           netcat-openbsd python3 clang clang-format libclang-rt-14-dev redis-server ii
           iproute2)
 scripts/install-packages.sh "${PACKAGES[@]}"

@@ -8,6 +8,7 @@
 #include "ExceptionBarrier.hpp"
 #include "Platform.hpp"
 #include "ReclaimedHandles.hpp"
+#include "TlsSession.hpp"
 #include "UvBuffer.hpp"
 #include "uvreactor/Log.hpp"
 #include "uvreactor/LogRateLimit.hpp"
@@ -41,6 +42,10 @@ void TcpConnection::start(std::unique_ptr<ConnectionHandler> handler) {
   }
   if (options_->noDelay) uv_tcp_nodelay(&tcp_, 1);
   handler_ = std::move(handler);
+  if (options_->tls) [[unlikely]] {
+    beginTls();
+    return;
+  }
   state_ = State::Open;
   touch();
   if (options_->idleTimeoutMs > 0) armTimer(options_->idleTimeoutMs);
@@ -51,6 +56,7 @@ void TcpConnection::start(std::unique_ptr<ConnectionHandler> handler) {
 void TcpConnection::discard() {
   if (state_ == State::Closing) return;
   state_ = State::Closing;
+  stopTimer();  // a TLS connection's handshake timer
   closeHandle(false);
 }
 
@@ -85,6 +91,13 @@ void TcpConnection::updateReading() {
   // makes the kernel send a reset, which can destroy our last reply.
   bool want = state_ != State::Idle && state_ != State::Closing && !eofReceived_ && !readYielded_ &&
               (state_ != State::Open || (!userPaused_ && !aboveHigh_));
+  if (want && tls_ && tls_->hasInput()) [[unlikely]] {
+    // Kept TLS input is read first, at the next flush point, where
+    // endReadYield() starts the socket again.
+    readYielded_ = true;
+    loop_.flushList().add(*this);
+    want = false;
+  }
   if (want == reading_) return;
   reading_ = want;
   if (want) {
@@ -102,6 +115,10 @@ void TcpConnection::updateReading() {
 }
 
 void TcpConnection::onRead(ssize_t nread, const uv_buf_t* buf) {
+  if (tls_) [[unlikely]] {
+    onTlsRead(nread, buf);
+    return;
+  }
   if (nread > 0) {
     touch();
     if (state_ == State::Open) {
@@ -130,6 +147,8 @@ void TcpConnection::yieldReading() {
 void TcpConnection::endReadYield() {
   readYielded_ = false;
   readBurst_ = 0;
+  if (tls_) [[unlikely]]
+    pumpTls();
   updateReading();
 }
 
@@ -190,6 +209,10 @@ void TcpConnection::closeWith(Error reason) {
     discard();
     return;
   }
+  if (state_ == State::Handshake) {  // nothing was said yet: nothing to finish
+    abortWith(std::move(reason));
+    return;
+  }
   if (state_ != State::Open) return;
   if (!reason_ && reason) reason_ = std::move(reason);
   state_ = State::Draining;
@@ -221,6 +244,15 @@ void TcpConnection::shutdownWrite() {
 }
 
 void TcpConnection::beginShutdown() {
+  if (tls_ && !tls_->closeNotifySent()) [[unlikely]] {
+    // close_notify goes out after the records before it, then the FIN:
+    // writeQueued() comes back here once the wire is empty.
+    tls_->closeNotify();
+    if (!tls_->wire().empty()) {
+      writeQueued(false);
+      return;
+    }
+  }
   if (state_ == State::Draining) state_ = State::ShuttingDown;
   if (shutdownIssued_) {
     if (state_ == State::ShuttingDown && shutdownDone_ && eofReceived_) finalClose();
@@ -287,6 +319,7 @@ void TcpConnection::endHandler() {
   // close callback calls this; an orphaned connection's writes are
   // reported cancelled here, before its handler hears onClose.
   std::vector<WriteCallback> cancelledCallbacks;
+  if (tls_) tls_->wire().clear(cancelledCallbacks);  // older than the queue's
   queue_.clear(cancelledCallbacks);
   Error cancelled(UV_ECANCELED, "write " + peer_.toString() + ": connection closed");
   for (auto& done : cancelledCallbacks) {
@@ -298,6 +331,7 @@ void TcpConnection::endHandler() {
   }
   if (!handler_) return;
   auto handler = std::move(handler_);
+  if (tls_ && !tls_->handshakeDone()) return;  // never opened: no onClose either
   try {
     handler->onClose(*this, reason_);
   } catch (...) {
@@ -339,6 +373,10 @@ void TcpConnection::armTimer(uint64_t ms) {
 }
 
 void TcpConnection::onTimer() {
+  if (state_ == State::Handshake) {
+    failHandshake("not done within " + std::to_string(options_->tlsHandshakeTimeoutMs) + " ms");
+    return;
+  }
   if (state_ == State::Draining || state_ == State::ShuttingDown) {
     static LogRateLimit closeTimeoutLog;  // peers can cause it: rate-limited
     closeTimeoutLog.log(LogLevel::Info,
@@ -354,7 +392,7 @@ void TcpConnection::onTimer() {
   // ioctl per timer expiry, never per packet). Progress is bytes the peer
   // took; more output queued meanwhile is not activity.
   int64_t delivered =
-      static_cast<int64_t>(queue_.handed()) - static_cast<int64_t>(libuvUnwritten());
+      static_cast<int64_t>(wire().handed()) - static_cast<int64_t>(libuvUnwritten());
   uv_os_fd_t fd;
   int kernelUnsent = 0;
   if (uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd) == 0 &&
@@ -375,7 +413,7 @@ void TcpConnection::onTimer() {
   static LogRateLimit idleLog;  // peers can cause it: rate-limited
   idleLog.log(LogLevel::Info, why);
   cutoff_ = Cutoff::IdleTimeout;
-  if (!queue_.empty() || libuvUnwritten() > 0) {
+  if (!queue_.empty() || !wire().empty() || libuvUnwritten() > 0) {
     abortWith(Error(UV_ETIMEDOUT, std::move(why)));
   } else {
     closeWith(Error(UV_ETIMEDOUT, std::move(why)));

@@ -22,11 +22,15 @@
 namespace uvreactor::detail {
 
 class TcpConnection;
+class TlsSession;
 
 class ConnectionOwner {
  public:
   // From the uv_close callback; the owner may delete `connection` now.
   virtual void connectionClosed(TcpConnection& connection) = 0;
+  // A TLS handshake failed or timed out; `connection` closes right after
+  // (its handler was never opened). The owner counts, logs or retries.
+  virtual void handshakeFailed(TcpConnection&, const Error&) {}
 
  protected:
   ~ConnectionOwner() = default;
@@ -72,8 +76,9 @@ class TcpConnection final : public Connection {
   void pauseReading() override;
   void resumeReading() override;
   std::size_t queuedBytes() const override {
-    return echo_.size + queue_.bytes() + libuvUnwritten();
+    return echo_.size + queue_.bytes() + libuvUnwritten() + (tls_ ? tlsQueued() : 0);
   }
+  TlsInfo tls() const override;
   bool isOpen() const override { return state_ == State::Open; }
   const Endpoint& peer() const override { return peer_; }
   uint64_t id() const override { return id_; }
@@ -89,7 +94,8 @@ class TcpConnection final : public Connection {
 
  private:
   friend class FlushList;
-  enum class State : uint8_t { Idle, Open, Draining, ShuttingDown, Closing };
+  // Handshake: TLS, accepted or connected but not yet open to the handler.
+  enum class State : uint8_t { Idle, Handshake, Open, Draining, ShuttingDown, Closing };
   struct TimerBox;
   struct WriteRequest;
 
@@ -103,8 +109,9 @@ class TcpConnection final : public Connection {
   // Memory held for output: the queue's, and the bytes libuv still holds.
   // Nothing queued counts as nothing held, whatever capacity the queue keeps
   // for the next send: a low-water mark of 0 means "all written".
+  // A TLS connection adds its records not yet written and its kept input.
   std::size_t outputMemory() const {
-    std::size_t unwritten = libuvUnwritten();
+    std::size_t unwritten = libuvUnwritten() + (tls_ ? tlsMemory() : 0);
     return queue_.empty() && unwritten == 0 ? 0 : queue_.memory() + unwritten;
   }
   void afterSend() {
@@ -123,7 +130,9 @@ class TcpConnection final : public Connection {
   }
   [[gnu::noinline]] void spillEchoSlow();
   void writeQueued(bool report);
-  void handOver(uv_buf_t* bufs);
+  // What goes to the socket: the output queue, or for TLS its records.
+  OutputQueue& wire() { return tls_ ? tlsWire() : queue_; }
+  void handOver(OutputQueue& out, uv_buf_t* bufs);
   void reportWritten();
   void onWriteRequestDone(WriteRequest* request, int status);
   void afterRead();
@@ -161,6 +170,22 @@ class TcpConnection final : public Connection {
   [[gnu::always_inline]] inline void guarded(F&& call);
   [[gnu::noinline]] Error handlerThrew(std::exception_ptr thrown);
 
+  // TLS (TcpConnectionTls.cpp): the record layer between the socket and
+  // the paths above. A plaintext connection never calls these.
+  void beginTls();
+  [[gnu::noinline]] void onTlsRead(ssize_t nread, const uv_buf_t* buf);
+  // Handshake steps (within the per-pass budget), then plaintext to the
+  // handler while it may read; input it may not read yet is kept.
+  void pumpTls();
+  void openTls();
+  void deliverTls();
+  // Encrypts the output queue into records before a write.
+  void sealTls();
+  void failHandshake(const std::string& why);
+  OutputQueue& tlsWire();
+  std::size_t tlsMemory() const;
+  std::size_t tlsQueued() const;
+
   // What every send reads comes first, next to the vtable pointer: a
   // broadcast to 1000 members touches one or two cache lines of each.
   State state_ = State::Idle;
@@ -193,6 +218,7 @@ class TcpConnection final : public Connection {
   // cost as little memory as it can.
   std::unique_ptr<uv_shutdown_t> shutdownRequest_;
   std::unique_ptr<ConnectionHandler> handler_;
+  std::unique_ptr<TlsSession> tls_;  // set only for TLS connections
   // uv_writes not yet reported, oldest first (they complete in order).
   WriteRequest* oldestWrite_ = nullptr;
   WriteRequest* newestWrite_ = nullptr;

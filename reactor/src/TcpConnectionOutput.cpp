@@ -69,17 +69,23 @@ void TcpConnection::send(const Payload& payload, WriteCallback done) {
 // slow-consumer cap (a healthy reader is never cut off for output we held).
 void TcpConnection::overflow() {
   writeQueued(false);
-  if (!queue_.empty() || queue_.hasCallbacks()) loop_.flushList().add(*this);
+  OutputQueue& out = wire();
+  if (!out.empty() || out.hasCallbacks() || !queue_.empty()) loop_.flushList().add(*this);
 }
 
 void TcpConnection::writeQueued(bool report) {
   if (state_ == State::Closing) return;
+  if (tls_) [[unlikely]] {
+    sealTls();
+    if (state_ == State::Closing) return;
+  }
+  OutputQueue& out = wire();
   // While libuv still holds bytes of an earlier uv_write, anything written
   // now would overtake them; its completion lists us again.
-  if (!queue_.empty() && libuvUnwritten() == 0) {
+  if (!out.empty() && libuvUnwritten() == 0) {
     uv_buf_t bufs[kMaxIov];
-    while (!queue_.empty()) {
-      unsigned n = queue_.gather(bufs, kMaxIov);
+    while (!out.empty()) {
+      unsigned n = out.gather(bufs, kMaxIov);
       std::size_t want = 0;
       for (unsigned i = 0; i < n; ++i) want += bufs[i].len;
       int written = uv_try_write(stream(), bufs, n);
@@ -88,20 +94,20 @@ void TcpConnection::writeQueued(bool report) {
         return;
       }
       if (written > 0) {
-        queue_.consume(static_cast<std::size_t>(written));
+        out.consume(static_cast<std::size_t>(written));
         touch();
       }
       if (written < 0 || static_cast<std::size_t>(written) < want) {
-        handOver(bufs);
+        handOver(out, bufs);
         break;
       }
     }
   }
   if (state_ == State::Closing) return;
-  if (report && queue_.hasCallbacks()) reportWritten();
+  if (report && out.hasCallbacks()) reportWritten();
   if (state_ == State::Closing) return;
   afterOutputChange();
-  if (state_ == State::Closing || !queue_.empty()) return;
+  if (state_ == State::Closing || !out.empty() || !queue_.empty()) return;
   if (state_ == State::Draining || (state_ == State::Open && writeShutdownRequested_)) {
     beginShutdown();
   }
@@ -109,10 +115,10 @@ void TcpConnection::writeQueued(bool report) {
 
 // The kernel is full: the front of the queue goes to one uv_write, which
 // waits for the socket to become writable (libuv has no other way to ask).
-void TcpConnection::handOver(uv_buf_t* bufs) {
-  queue_.ownBorrowed();
-  unsigned n = queue_.gather(bufs, kMaxIov);
-  auto* request = new WriteRequest{{}, this, nullptr, queue_.handed(), queue_.takeFront(n)};
+void TcpConnection::handOver(OutputQueue& out, uv_buf_t* bufs) {
+  out.ownBorrowed();
+  unsigned n = out.gather(bufs, kMaxIov);
+  auto* request = new WriteRequest{{}, this, nullptr, out.handed(), out.takeFront(n)};
   request->req.data = request;
   if (newestWrite_ != nullptr) {
     newestWrite_->next = request;
@@ -150,10 +156,11 @@ void TcpConnection::onWriteRequestDone(WriteRequest* request, int status) {
 void TcpConnection::reportWritten() {
   // libuv keeps the bytes of a failed write counted until its callback, so
   // when it holds none, every byte handed over so far is in the kernel.
+  OutputQueue& out = wire();
   uint64_t confirmed =
-      libuvUnwritten() == 0 || oldestWrite_ == nullptr ? queue_.handed() : oldestWrite_->start;
+      libuvUnwritten() == 0 || oldestWrite_ == nullptr ? out.handed() : oldestWrite_->start;
   std::vector<WriteCallback> due;
-  queue_.takeDue(confirmed, due);
+  out.takeDue(confirmed, due);
   for (auto& done : due) guarded([&] { done(Error()); });
 }
 

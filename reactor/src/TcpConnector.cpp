@@ -109,6 +109,15 @@ struct TcpConnector::Impl final : detail::ConnectionOwner {
     timer.start(backoffDelayMs(options, attempts, r), 0, [this] { tryConnect(); });
   }
 
+  // A TLS connection whose handshake failed: the connect failed (and may be
+  // retried), with the reason (a wrong name, an unknown CA, an expired
+  // certificate).
+  void handshakeFailed(detail::TcpConnection& c, const Error& error) override {
+    if (connection.get() != &c) return;
+    isConnected = false;
+    fail(error);
+  }
+
   void connectionClosed(detail::TcpConnection& c) override {
     if (connection.get() == &c) connection.reset();
   }

@@ -59,6 +59,10 @@ struct TcpListener::Impl final : detail::ConnectionOwner {
   LogRateLimit acceptErrorLog;
   LogRateLimit descriptorLog{1, 1000};
   std::size_t admitted() const { return connections.size() - rejecting.size(); }
+  uint64_t lastTlsLogMs = 0;
+  uint64_t tlsFailuresLogged = 0;  // lines in the current second
+  uint64_t tlsFailuresUnlogged = 0;
+  void handshakeFailed(detail::TcpConnection&, const Error& error) override;
   void connectionClosed(detail::TcpConnection& c) override {
     switch (c.cutoff()) {
       case detail::TcpConnection::Cutoff::IdleTimeout:
@@ -258,6 +262,29 @@ void TcpListener::Impl::logDescriptorRejects() {
                                         " nearly reached (keeping " +
                                         std::to_string(options.descriptorReserve) +
                                         " free); peers are closed unserved");
+}
+
+// Each failure is logged with its peer and reason, up to ten lines a second;
+// past that the count of the ones left out comes with the next line.
+void TcpListener::Impl::handshakeFailed(detail::TcpConnection&, const Error& error) {
+  ++stats.tlsHandshakeFailures;
+  uint64_t now = loop.nowMs();
+  if (now - lastTlsLogMs >= 1000) {
+    lastTlsLogMs = now;
+    tlsFailuresLogged = 0;
+  }
+  if (tlsFailuresLogged >= 10) {
+    ++tlsFailuresUnlogged;
+    return;
+  }
+  ++tlsFailuresLogged;
+  std::string line = error.message();
+  if (tlsFailuresUnlogged != 0) {
+    line +=
+        " (" + std::to_string(tlsFailuresUnlogged) + " more TLS handshake failure(s) not logged)";
+    tlsFailuresUnlogged = 0;
+  }
+  logLine(LogLevel::Info, line);
 }
 
 TcpListener::~TcpListener() {

@@ -126,7 +126,9 @@ ServerProcess::ServerProcess(const std::vector<std::string>& args, std::size_t t
       std::string line = pending.substr(0, nl);
       pending.erase(0, nl + 1);
       announced.push_back(line);
-      for (auto [prefix, list] : {std::pair{"listening tcp ", &tcp}, {"listening udp ", &udp}}) {
+      for (auto [prefix, list] : {std::pair{"listening tcp ", &tcp},
+                                  {"listening udp ", &udp},
+                                  {"listening tls ", &tls}}) {
         std::string head(prefix);
         if (line.rfind(head, 0) == 0) {
           if (auto e = Endpoint::parse(line.substr(head.size()))) list->push_back(*e);

@@ -29,11 +29,11 @@ ProcessResult runProgram(const std::vector<std::string>& argv, const std::string
 class ServerProcess {
  public:
   // Starts UVR_SERVER_BIN with `args`; ready() tells whether it announced
-  // `tcpListeners` TCP listeners (plus their UDP sockets unless --no-udp).
+  // `tcpListeners` TCP or TLS listeners (plus their UDP sockets unless --no-udp).
   explicit ServerProcess(const std::vector<std::string>& args, std::size_t tcpListeners = 1);
   ~ServerProcess();
 
-  bool ready() const { return !tcp.empty(); }
+  bool ready() const { return !tcp.empty() || !tls.empty(); }
   pid_t pid() const { return pid_; }
   void signal(int signum);
   // Resident set size of the running server, from /proc; -1 if unknown.
@@ -44,6 +44,7 @@ class ServerProcess {
 
   std::vector<Endpoint> tcp;
   std::vector<Endpoint> udp;
+  std::vector<Endpoint> tls;  // "listening tls" (counted with tcpListeners)
   std::vector<std::string> announced;
 
  private:

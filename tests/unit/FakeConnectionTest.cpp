@@ -93,3 +93,9 @@ TEST(ManualClock, RunsCallbacksInDueOrderAtTheirTime) {
   EXPECT_EQ(fired, (std::vector<uint64_t>{10, 30}));
   EXPECT_EQ(clock.nowMs(), 50u);
 }
+
+TEST(FakeConnection, IsNotTls) {
+  FakeConnection c;
+  EXPECT_FALSE(c.tls().active);
+  EXPECT_TRUE(c.tls().version.empty());
+}

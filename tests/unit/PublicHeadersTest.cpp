@@ -20,12 +20,20 @@
 #include "uvreactor/TcpConnector.hpp"
 #include "uvreactor/TcpListener.hpp"
 #include "uvreactor/Timer.hpp"
+#include "uvreactor/TlsContext.hpp"
+#include "uvreactor/TlsInfo.hpp"
 #include "uvreactor/UdpSocket.hpp"
 #include "uvreactor/testing/FakeConnection.hpp"
 #include "uvreactor/testing/ManualClock.hpp"
 
 #ifdef UV_VERSION_MAJOR
 #error "a public header includes <uv.h>"
+#endif
+#ifdef HEADER_SSL_H
+#error "a public header includes OpenSSL's headers"
+#endif
+#ifdef OPENSSL_SSL_H
+#error "a public header includes OpenSSL's headers"
 #endif
 
 #include <gtest/gtest.h>

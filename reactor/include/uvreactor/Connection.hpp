@@ -32,6 +32,7 @@
 #include "uvreactor/Endpoint.hpp"
 #include "uvreactor/Error.hpp"
 #include "uvreactor/Payload.hpp"
+#include "uvreactor/TlsInfo.hpp"
 
 namespace uvreactor {
 
@@ -65,6 +66,9 @@ class Connection {
   virtual bool isOpen() const = 0;
   virtual const Endpoint& peer() const = 0;
   virtual uint64_t id() const = 0;
+  // The TLS session's negotiated parameters; active == false for a
+  // plaintext connection (and FakeConnection).
+  virtual TlsInfo tls() const { return {}; }
 };
 
 }  // namespace uvreactor

@@ -7,8 +7,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <string>
 
 namespace uvreactor {
+
+class TlsContext;  // uvreactor/TlsContext.hpp
 
 struct ConnectionOptions {
   // Above highWaterMark bytes of memory held for output (payload, blocks at
@@ -40,6 +44,19 @@ struct ConnectionOptions {
   // whose peer has more waiting.
   std::size_t readBudgetBytes = 64 * 1024;
   bool noDelay = true;
+  // TLS: set, every connection is a TLS session made from this context (a
+  // server context for a listener, a client one for a connector). The
+  // handler sees onOpen once the handshake is done and plaintext in onData;
+  // a connection whose handshake fails is closed, counted by its listener
+  // (or fails its connector), and its handler is destroyed unopened, with
+  // no callback.
+  std::shared_ptr<TlsContext> tls;
+  // A handshake not done this long after the TCP connection is closed; 0 =
+  // no limit. It counts against the connection limits meanwhile.
+  uint64_t tlsHandshakeTimeoutMs = 10000;
+  // Connector: the name sent as SNI and checked against the server's
+  // certificate; empty: the address connected to (checked as an IP).
+  std::string tlsServerName;
 };
 
 }  // namespace uvreactor

@@ -77,6 +77,9 @@ struct ListenerStats {
   uint64_t idleTimeouts = 0;   // closed after ConnectionOptions::idleTimeoutMs of no activity
   uint64_t slowConsumers = 0;  // reset for queuing more than maxQueuedBytes of output
   uint64_t closeTimeouts = 0;  // reset when a graceful close outlived closeTimeoutMs
+  // TLS handshakes that failed or timed out (plaintext or garbage on a TLS
+  // port, a refused version, a missing or bad client certificate).
+  uint64_t tlsHandshakeFailures = 0;
 };
 
 class TcpListener {
