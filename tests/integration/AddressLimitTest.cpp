@@ -76,7 +76,8 @@ std::string greetings(const std::vector<std::string>& extra, const std::vector<c
     int fd = -1;
     std::string line = greetingFrom(address, server.tcp[0], fd);
     open.push_back(fd);
-    out += (out.empty() ? "" : ",") + line.substr(0, 2);
+    if (!out.empty()) out += ',';
+    out += line.substr(0, 2);
   }
   for (int fd : open) ::close(fd);
   server.signal(SIGTERM);

@@ -127,7 +127,9 @@ TEST_F(RoomLimit, ClientsTogetherFillTheServerAndAFreedRoomCanBeTaken) {
   std::vector<std::unique_ptr<IrcClient>> clients;
   for (int i = 0; i < 8; ++i) {
     clients.push_back(std::make_unique<IrcClient>(server_->tcp[0]));
-    ASSERT_TRUE(clients.back()->registerAs("c" + std::to_string(i)));
+    std::string nick = "client";  // GCC 12's -Wrestrict misfires on "c" + to_string(i)
+    nick += std::to_string(i);
+    ASSERT_TRUE(clients.back()->registerAs(nick));
   }
   // All at once, each its own channel: five are opened, three refused.
   for (int i = 0; i < 8; ++i) clients[i]->send("JOIN #own" + std::to_string(i));
