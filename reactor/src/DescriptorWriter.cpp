@@ -1,6 +1,7 @@
 #include "uvreactor/DescriptorWriter.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -28,11 +29,19 @@ struct DescriptorWriter::Shared {
   bool failed = false;
   bool stopping = false;
 
-  // All of `bytes`, or false on an error.
+  // All of `bytes`, or false on an error. The descriptor's description may
+  // be nonblocking though we never set it so (a parent left it so, or stdin
+  // is the same socket and libuv made that nonblocking): EAGAIN means wait
+  // for room on this thread, not fail.
   bool writeAll(std::string_view bytes) {
     while (!bytes.empty()) {
       ssize_t n = ::write(fd, bytes.data(), bytes.size());
       if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        pollfd room{fd, POLLOUT, 0};
+        if (::poll(&room, 1, -1) < 0 && errno != EINTR) return false;
+        continue;
+      }
       if (n <= 0) return false;
       bytes.remove_prefix(static_cast<std::size_t>(n));
     }
@@ -64,9 +73,12 @@ struct DescriptorWriter::Shared {
         uint64_t count = droppedUnannounced;
         droppedUnannounced = 0;
         std::string notice = dropNotice ? dropNotice(count) : std::string();
+        writing = true;  // the destructor waits for the notice too
         lock.unlock();
-        if (!writeAll(notice)) failed = true;
+        bool noticeOk = writeAll(notice);
         lock.lock();
+        writing = false;
+        if (!noticeOk) failed = true;
       }
       if (backlog.empty()) drained.notify_all();
     }

@@ -2,6 +2,7 @@
 // never blocks write(), the backlog is bounded and drops are announced.
 #include "uvreactor/DescriptorWriter.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
@@ -100,5 +101,32 @@ TEST(DescriptorWriter, DestructorDoesNotWaitForeverOnAStalledReader) {
   auto waited = std::chrono::steady_clock::now() - start;
   EXPECT_LT(waited, std::chrono::seconds(5)) << "it left the blocked thread behind";
   ::close(p[0]);  // the blocked write fails now and the thread ends
+  ::close(p[1]);
+}
+
+// A description someone else made nonblocking (a parent, or libuv reading
+// stdin when stdin and stdout are one socket): a full pipe makes write()
+// return EAGAIN, which means "wait for room", not "the reader is gone".
+TEST(DescriptorWriter, ANonblockingDescriptorThatFillsUpLosesNothing) {
+  int p[2];
+  ASSERT_EQ(::pipe(p), 0);
+  ASSERT_EQ(::fcntl(p[1], F_SETFL, ::fcntl(p[1], F_GETFL) | O_NONBLOCK), 0);
+  std::string sent;
+  std::string received;
+  {
+    DescriptorWriter writer(p[1], 4 << 20, notice);
+    std::string block(1000, 'n');
+    block += "\n";
+    for (int i = 0; i < 1000; ++i) {  // 1 MB into a 64 KiB pipe nobody reads yet
+      ASSERT_TRUE(writer.write(block)) << "block " << i;
+      sent += block;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the pipe is full by now
+    received = drain(p[0], sent.size());
+    EXPECT_EQ(writer.dropped(), 0u);
+  }
+  EXPECT_EQ(received.size(), sent.size());
+  EXPECT_TRUE(received == sent);
+  ::close(p[0]);
   ::close(p[1]);
 }
