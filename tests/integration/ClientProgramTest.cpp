@@ -100,10 +100,16 @@ TEST(ClientProgram, ClosedStandardDescriptorsAreSurvivedByBothPrograms) {
       {"/bin/sh", "-c", std::string(UVR_CLIENT_BIN) + " 127.0.0.1 " + port + " <&- >&- 2>&-"});
   EXPECT_EQ(client.exitCode, 0) << client.err;
   // The server with stdin and stderr closed still starts, serves and stops.
+  // SIGTERM goes once it said it is ready (up to 10 s: a sanitized build on
+  // a loaded machine can take seconds to start), not after a fixed sleep.
   auto serverRun = runProgram(
       {"/bin/sh", "-c",
-       std::string(UVR_SERVER_BIN) +
-           " --listen 127.0.0.1:0 <&- 2>&- & pid=$!; sleep 0.5; kill -TERM $pid; wait $pid"});
+       std::string("out=$(mktemp); ")  // appended: GCC 12 -O3 misreads "..." + s (-Wrestrict)
+           .append(UVR_SERVER_BIN)
+           .append(" --listen 127.0.0.1:0 <&- 2>&- >\"$out\" & pid=$!; i=0; "
+                   "while ! grep -q listening \"$out\" && [ $i -lt 200 ]; do sleep 0.05; "
+                   "i=$((i+1)); done; kill -TERM $pid; wait $pid; rc=$?; cat \"$out\"; "
+                   "rm -f \"$out\"; exit $rc")});
   EXPECT_EQ(serverRun.exitCode, 0) << serverRun.out << serverRun.err;
   EXPECT_NE(serverRun.out.find("listening tcp 127.0.0.1:"), std::string::npos) << serverRun.out;
 }
