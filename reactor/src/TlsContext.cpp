@@ -61,6 +61,11 @@ Result<CtxPtr> baseContext(bool server) {
   if (!ctx) return openSslError("TLS context");
   SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
   if (SSL_CTX_set_cipher_list(ctx.get(), kTls12Ciphers) != 1) return openSslError("TLS ciphers");
+  // Elliptic-curve key exchange only. OpenSSL 3.0 also accepts a TLS 1.3
+  // key share in a finite-field group, and the client picks it: ffdhe8192
+  // would cost the server many times a P-256 handshake, per handshake.
+  if (SSL_CTX_set1_groups_list(ctx.get(), "X25519:P-256:P-384") != 1)
+    return openSslError("TLS groups");
   SSL_CTX_set_options(
       ctx.get(), SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   // No record buffers while idle; a send buffer may move between retries.

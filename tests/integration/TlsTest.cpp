@@ -210,6 +210,26 @@ TEST_P(Tls, OpensslSClientRoundTripsAndSeesOurCloseNotify) {
   EXPECT_EQ(stats().tlsHandshakeFailures, 0u);
 }
 
+// Key exchange only over the elliptic curves: OpenSSL 3.0 would also take a
+// TLS 1.3 key share in a finite-field group, where ffdhe8192 costs the
+// server tens of times a P-256 handshake, chosen by the client.
+TEST_P(Tls, AClientOfferingOnlyFiniteFieldGroupsIsRefused) {
+  listen(serverContext());
+  auto sclient = [&](const std::string& groups) {
+    return runProgram({"/usr/bin/openssl", "s_client", "-connect", address_.toString(), "-tls1_3",
+                       "-groups", groups, "-CAfile", certs.caCert, "-verify_return_error",
+                       "-servername", "localhost", "-quiet"},
+                      "hello\nbye\n", std::chrono::seconds(20));
+  };
+  auto ffdhe = sclient("ffdhe8192");
+  EXPECT_NE(ffdhe.exitCode, 0) << ffdhe.out << ffdhe.err;
+  EXPECT_EQ(ffdhe.out.find("hello"), std::string::npos) << ffdhe.out;
+  EXPECT_EQ(stats().tlsHandshakeFailures, 1u);
+  auto x25519 = sclient("X25519");
+  EXPECT_EQ(x25519.exitCode, 0) << x25519.err;
+  EXPECT_NE(x25519.out.find("hello"), std::string::npos) << x25519.out << x25519.err;
+}
+
 TEST_P(Tls, SixteenMebibytesIntactThroughAReaderThatPausesAndResumes) {
   side_.pauseEvery = 1 << 20;
   listen(serverContext());
