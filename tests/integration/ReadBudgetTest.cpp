@@ -101,8 +101,13 @@ TEST_F(ReadBudget, ALargerBudgetAllowsThatManyFullReads) {
 }
 
 TEST_F(ReadBudget, ZeroLeavesLibuvReadingUntilTheSocketIsEmpty) {
-  // The contrast that shows the count can fail: libuv's own limit is 32.
-  EXPECT_GT(maxReadsPerPass(0), 4u);
+  // The contrast that shows the count can fail: without a budget libuv
+  // reads on while reads come back full (up to 32). How many are waiting
+  // depends on the kernel's receive buffer at that moment: under ASan it was
+  // 2 or 3 in about one run of six (here and on the code before this test
+  // was relaxed from "more than 4"), so only "more than the default's one"
+  // is asserted; that is what makes OneFullReadPerPassByDefault meaningful.
+  EXPECT_GT(maxReadsPerPass(0), 1u);
 }
 
 }  // namespace
