@@ -308,8 +308,8 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
     c.supervisorPid = parent;
     c.workers = 1;
     c.listener.reusePort = true;
-    for (const auto& [flag, into] : {std::pair{"resolved", &c.listen},
-                                     std::pair{"resolved-irc", &c.ircListen}}) {
+    for (const auto& [flag, into] :
+         {std::pair{"resolved", &c.listen}, std::pair{"resolved-irc", &c.ircListen}}) {
       into->clear();
       if (!args.count(flag)) continue;
       for (const auto& text : args[flag].as<std::vector<std::string>>()) {

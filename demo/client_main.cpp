@@ -110,9 +110,7 @@ class TcpSession final : public Session {
              ConnectorOptions options)
       : Session(loop, waitMs, credit) {
     connector_.emplace(
-        loop, to,
-        [this](Connection&) { return std::make_unique<Handler>(*this); },
-        options,
+        loop, to, [this](Connection&) { return std::make_unique<Handler>(*this); }, options,
         [this](const Error& e) {
           std::cerr << "uvreactor-client: " << e.message() << std::endl;
           exitCode = 1;
