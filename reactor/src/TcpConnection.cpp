@@ -4,7 +4,6 @@
 #include <exception>
 #include <string>
 
-#include "CloseAndDelete.hpp"
 #include "ExceptionBarrier.hpp"
 #include "Platform.hpp"
 #include "ReclaimedHandles.hpp"
@@ -19,11 +18,6 @@ TcpConnection* self(uv_handle_t* h) {
   return static_cast<TcpConnection*>(h->data);
 }
 }  // namespace
-
-struct TcpConnection::TimerBox {
-  uv_timer_t timer;
-  TcpConnection* connection;
-};
 
 TcpConnection::TcpConnection(Loop& loop, ConnectionOwner* owner, const ConnectionOptions& options,
                              uint64_t id)
@@ -46,7 +40,7 @@ void TcpConnection::start(std::unique_ptr<ConnectionHandler> handler) {
     beginTls();
     return;
   }
-  state_ = State::Open;
+  close_.open();
   touch();
   if (options_->idleTimeoutMs > 0) armTimer(options_->idleTimeoutMs);
   updateReading();
@@ -54,8 +48,7 @@ void TcpConnection::start(std::unique_ptr<ConnectionHandler> handler) {
 }
 
 void TcpConnection::discard() {
-  if (state_ == State::Closing) return;
-  state_ = State::Closing;
+  if (!close_.finish()) return;
   stopTimer();  // a TLS connection's handshake timer
   closeHandle(false);
 }
@@ -77,29 +70,25 @@ void TcpConnection::closeHandle(bool reset) {
 // ---- input ------------------------------------------------------------------
 
 void TcpConnection::pauseReading() {
-  userPaused_ = true;
+  gate_.pause();
   updateReading();
 }
 
 void TcpConnection::resumeReading() {
-  userPaused_ = false;
+  gate_.resume();
   updateReading();
 }
 
 void TcpConnection::updateReading() {
-  // While closing, input is read and dropped: unread input at close() time
-  // makes the kernel send a reset, which can destroy our last reply.
-  bool want = state_ != State::Idle && state_ != State::Closing && !eofReceived_ && !readYielded_ &&
-              (state_ != State::Open || (!userPaused_ && !aboveHigh_));
+  bool want = gate_.wanted(close_.reads(), close_.isOpen());
   if (want && tls_ && tls_->hasInput()) [[unlikely]] {
     // Kept TLS input is read first, at the next flush point, where
     // endReadYield() starts the socket again.
-    readYielded_ = true;
+    gate_.yield();
     loop_.flushList().add(*this);
     want = false;
   }
-  if (want == reading_) return;
-  reading_ = want;
+  if (!gate_.setReading(want)) return;
   if (want) {
     uv_read_start(
         stream(),
@@ -121,7 +110,7 @@ void TcpConnection::onRead(ssize_t nread, const uv_buf_t* buf) {
   }
   if (nread > 0) {
     touch();
-    if (state_ == State::Open) {
+    if (close_.isOpen()) {
       inRead_ = true;
       guarded([&] { handler_->onData(*this, std::string_view(buf->base, nread)); });
       inRead_ = false;
@@ -133,20 +122,19 @@ void TcpConnection::onRead(ssize_t nread, const uv_buf_t* buf) {
   if (nread < 0) {
     onReadEnd(nread);
   } else {
-    readBurst_ = 0;  // nothing more to read: the burst ended
+    gate_.endBurst();
   }
 }
 
 void TcpConnection::yieldReading() {
-  if (state_ == State::Closing) return;
-  readYielded_ = true;
+  if (close_.closing()) return;
+  gate_.yield();
   updateReading();
   loop_.flushList().add(*this);
 }
 
 void TcpConnection::endReadYield() {
-  readYielded_ = false;
-  readBurst_ = 0;
+  gate_.endYield();
   if (tls_) [[unlikely]]
     pumpTls();
   updateReading();
@@ -163,7 +151,7 @@ void TcpConnection::afterRead() {
     // takes it whole.
     std::string_view view(echo_.data, echo_.size);
     echo_ = {};
-    if (state_ == State::Closing) return;
+    if (close_.closing()) return;
     if (libuvUnwritten() == 0) {
       uv_buf_t buf = uvBuffer(view.data(), view.size());
       int written = uv_try_write(stream(), &buf, 1);
@@ -192,11 +180,11 @@ void TcpConnection::onReadEnd(ssize_t nread) {
     abortWith(Error::fromUv(static_cast<int>(nread), "read", peer_.toString()));
     return;
   }
-  eofReceived_ = true;
+  close_.eofReceived();
   updateReading();
-  if (state_ == State::Open) {
+  if (close_.isOpen()) {
     guarded([&] { handler_->onEof(*this); });
-  } else if (state_ == State::ShuttingDown && shutdownDone_) {
+  } else if (close_.bothClosed()) {
     finalClose();
   }
 }
@@ -205,17 +193,17 @@ void TcpConnection::onReadEnd(ssize_t nread) {
 
 void TcpConnection::closeWith(Error reason) {
   spillEcho();
-  if (state_ == State::Idle) {
+  if (close_.is(State::Idle)) {
     discard();
     return;
   }
-  if (state_ == State::Handshake) {  // nothing was said yet: nothing to finish
+  if (close_.is(State::Handshake)) {  // nothing was said yet: nothing to finish
     abortWith(std::move(reason));
     return;
   }
-  if (state_ != State::Open) return;
+  if (!close_.isOpen()) return;
   if (!reason_ && reason) reason_ = std::move(reason);
-  state_ = State::Draining;
+  close_.beginDrain();
   armTimer(options_->closeTimeoutMs);
   updateReading();
   if (queue_.empty()) {
@@ -227,15 +215,14 @@ void TcpConnection::closeWith(Error reason) {
 
 void TcpConnection::closeWithin(uint64_t timeoutMs) {
   closeWith({});
-  if (timeoutMs != 0 && (state_ == State::Draining || state_ == State::ShuttingDown)) {
+  if (timeoutMs != 0 && close_.graceful()) {
     armTimer(timeoutMs);
   }
 }
 
 void TcpConnection::shutdownWrite() {
   spillEcho();
-  if (state_ != State::Open || writeShutdownRequested_) return;
-  writeShutdownRequested_ = true;
+  if (!close_.requestWriteShutdown()) return;
   if (queue_.empty()) {
     beginShutdown();
   } else {
@@ -253,21 +240,18 @@ void TcpConnection::beginShutdown() {
       return;
     }
   }
-  if (state_ == State::Draining) state_ = State::ShuttingDown;
-  if (shutdownIssued_) {
-    if (state_ == State::ShuttingDown && shutdownDone_ && eofReceived_) finalClose();
+  if (!close_.issueShutdown()) {
+    if (close_.bothClosed()) finalClose();
     return;
   }
-  shutdownIssued_ = true;
-  shutdownRequest_ = std::make_unique<uv_shutdown_t>();
-  shutdownRequest_->data = this;
-  int rc = uv_shutdown(shutdownRequest_.get(), stream(), [](uv_shutdown_t* req, int status) {
+  uv_shutdown_t* request = close_.makeShutdownRequest(this);
+  int rc = uv_shutdown(request, stream(), [](uv_shutdown_t* req, int status) {
     auto* c = static_cast<TcpConnection*>(req->data);
-    c->shutdownDone_ = true;
-    if (c->state_ == State::Closing) return;
+    c->close_.shutdownCompleted();
+    if (c->close_.closing()) return;
     if (status < 0) {
       c->abortWith(Error::fromUv(status, "shutdown", c->peer_.toString()));
-    } else if (c->state_ == State::ShuttingDown && c->eofReceived_) {
+    } else if (c->close_.bothClosed()) {
       c->finalClose();
     }
   });
@@ -275,45 +259,41 @@ void TcpConnection::beginShutdown() {
 }
 
 void TcpConnection::stopTimer() {
-  if (timer_ == nullptr) return;
-  timer_->connection = nullptr;
-  closeAndDelete(timer_, reinterpret_cast<uv_handle_t*>(&timer_->timer));
-  timer_ = nullptr;
+  timer_.stop();
 }
 
 void TcpConnection::finalClose() {
-  if (state_ == State::Closing) return;
-  state_ = State::Closing;
+  if (!close_.finish()) return;
   stopTimer();
   closeHandle(false);
 }
 
 void TcpConnection::abortWith(Error reason) {
-  if (state_ == State::Closing) return;
+  if (close_.closing()) return;
   if (!reason_ && reason) reason_ = std::move(reason);
-  if (state_ == State::Idle) {
+  if (close_.is(State::Idle)) {
     discard();
     return;
   }
-  state_ = State::Closing;
+  close_.finish();
   stopTimer();
   closeHandle(true);
 }
 
 void TcpConnection::orphan(Error reason) {
   owner_ = nullptr;
-  if (!reason_ && reason && state_ != State::Closing) reason_ = std::move(reason);
+  if (!reason_ && reason && !close_.closing()) reason_ = std::move(reason);
   if (flushSlot_ != FlushList::kNotListed) loop_.flushList().remove(*this);
-  if (dispatchDepth_ == 0) {
+  if (!dispatch_.inCallback()) {
     endHandler();
   } else {
-    handlerEndPending_ = true;
+    dispatch_.deferEnd();
   }
   abortWith({});  // last: may delete this
 }
 
 void TcpConnection::endHandler() {
-  handlerEndPending_ = false;
+  dispatch_.endDone();
   echo_ = {};
   // libuv has cancelled (and called back) every uv_write by the time the
   // close callback calls this; an orphaned connection's writes are
@@ -358,34 +338,24 @@ void TcpConnection::onClosed() {
 // ---- timers -----------------------------------------------------------------
 
 void TcpConnection::armTimer(uint64_t ms) {
-  if (timer_ == nullptr) {
-    timer_ = new TimerBox{{}, this};
-    uv_timer_init(loop_.raw(), &timer_->timer);
-    timer_->timer.data = timer_;
-  }
-  uv_timer_start(
-      &timer_->timer,
-      [](uv_timer_t* t) {
-        auto* box = static_cast<TimerBox*>(t->data);
-        if (box->connection != nullptr) box->connection->onTimer();
-      },
-      ms, 0);
+  timer_.arm(
+      loop_.raw(), ms, [](void* c) { static_cast<TcpConnection*>(c)->onTimer(); }, this);
 }
 
 void TcpConnection::onTimer() {
-  if (state_ == State::Handshake) {
+  if (close_.is(State::Handshake)) {
     failHandshake("not done within " + std::to_string(options_->tlsHandshakeTimeoutMs) + " ms");
     return;
   }
-  if (state_ == State::Draining || state_ == State::ShuttingDown) {
+  if (close_.graceful()) {
     static LogRateLimit closeTimeoutLog;  // peers can cause it: rate-limited
     closeTimeoutLog.log(LogLevel::Info,
                         "close " + peer_.toString() + ": peer did not finish in time; resetting");
-    if (cutoff_ == Cutoff::None) cutoff_ = Cutoff::CloseTimeout;
+    if (close_.cutoff() == Cutoff::None) close_.cutOff(Cutoff::CloseTimeout);
     abortWith(Error(UV_ETIMEDOUT, "close " + peer_.toString() + ": timed out"));
     return;
   }
-  if (state_ != State::Open || options_->idleTimeoutMs == 0) return;
+  if (!close_.isOpen() || options_->idleTimeoutMs == 0) return;
   // A peer draining a large reply slowly is active, though no write
   // completes: libuv's queue only moves when a third of the kernel's send
   // buffer frees up, so the kernel's own unsent count is sampled too (one
@@ -401,18 +371,15 @@ void TcpConnection::onTimer() {
   }
   // Echoed bytes bypass the queue's count: new ones lower the figure (they
   // came with a read, which was activity already); their delivery raises it.
-  if (delivered > lastDelivered_) touch();
-  lastDelivered_ = delivered;
-  uint64_t idle = loop_.nowMs() - lastActivityMs_;
-  if (idle < options_->idleTimeoutMs) {
-    armTimer(options_->idleTimeoutMs - idle);
+  if (uint64_t left = idle_.remaining(delivered, loop_.nowMs(), options_->idleTimeoutMs)) {
+    armTimer(left);
     return;
   }
   std::string why = "idle timeout " + peer_.toString() + ": no activity for " +
                     std::to_string(options_->idleTimeoutMs) + " ms";
   static LogRateLimit idleLog;  // peers can cause it: rate-limited
   idleLog.log(LogLevel::Info, why);
-  cutoff_ = Cutoff::IdleTimeout;
+  close_.cutOff(Cutoff::IdleTimeout);
   if (!queue_.empty() || !wire().empty() || libuvUnwritten() > 0) {
     abortWith(Error(UV_ETIMEDOUT, std::move(why)));
   } else {

@@ -1,5 +1,11 @@
 // Internal: the libuv implementation of Connection.
 //
+// Its state is held by named pieces, each pure and unit-tested: the
+// CloseSequence (lifecycle, EOF, half close), the ReadGate (whether the
+// socket is read), the IdleWatch (activity), the HandlerDispatch (handler
+// callbacks on the stack); and one ConnectionTimer for whichever deadline
+// the state has. This class does the I/O their answers call for.
+//
 // Owns its uv_tcp_t and its handler. Its owner (a TcpListener or TcpConnector)
 // holds it by unique_ptr and is told from the uv_close callback, where it
 // deletes it; an owner that goes away first detaches, and the connection then
@@ -12,8 +18,13 @@
 #include <exception>
 #include <memory>
 
+#include "CloseSequence.hpp"
+#include "ConnectionTimer.hpp"
 #include "FlushList.hpp"
+#include "HandlerDispatch.hpp"
+#include "IdleWatch.hpp"
 #include "OutputQueue.hpp"
+#include "ReadGate.hpp"
 #include "uvreactor/Connection.hpp"
 #include "uvreactor/ConnectionHandler.hpp"
 #include "uvreactor/ConnectionOptions.hpp"
@@ -38,9 +49,7 @@ class ConnectionOwner {
 
 class TcpConnection final : public Connection {
  public:
-  // Why the library (not the handler or the peer) ended a connection; the
-  // owner counts these in its stats.
-  enum class Cutoff : uint8_t { None, IdleTimeout, SlowConsumer, CloseTimeout };
+  using Cutoff = CloseSequence::Cutoff;
 
   TcpConnection(Loop& loop, ConnectionOwner* owner, const ConnectionOptions& options, uint64_t id);
   ~TcpConnection() override;
@@ -79,15 +88,15 @@ class TcpConnection final : public Connection {
     return echo_.size + queue_.bytes() + libuvUnwritten() + (tls_ ? tlsQueued() : 0);
   }
   TlsInfo tls() const override;
-  bool isOpen() const override { return state_ == State::Open; }
+  bool isOpen() const override { return close_.isOpen(); }
   const Endpoint& peer() const override { return peer_; }
   uint64_t id() const override { return id_; }
-  Cutoff cutoff() const { return cutoff_; }
+  Cutoff cutoff() const { return close_.cutoff(); }
 
   // From the loop's FlushList: read again if this connection yielded, and
   // write what this iteration queued.
   void flushOutput() {
-    if (readYielded_) [[unlikely]]
+    if (gate_.yielded()) [[unlikely]]
       endReadYield();
     writeQueued(true);
   }
@@ -95,8 +104,7 @@ class TcpConnection final : public Connection {
  private:
   friend class FlushList;
   // Handshake: TLS, accepted or connected but not yet open to the handler.
-  enum class State : uint8_t { Idle, Handshake, Open, Draining, ShuttingDown, Closing };
-  struct TimerBox;
+  using State = CloseSequence::State;
   struct WriteRequest;
 
   // Output. A send only queues (see OutputQueue) and lists the connection
@@ -147,12 +155,7 @@ class TcpConnection final : public Connection {
   // Read budget (ConnectionOptions::readBudgetBytes): a connection whose
   // consecutive full reads reach it stops reading until the next flush point.
   void countRead(std::size_t bytes) {
-    if (bytes < Loop::kSlabSize) {
-      readBurst_ = 0;  // a short read: libuv stops reading this peer anyway
-    } else if ((readBurst_ += bytes) >= options_->readBudgetBytes &&
-               options_->readBudgetBytes != 0) {
-      yieldReading();
-    }
+    if (gate_.countRead(bytes, Loop::kSlabSize, options_->readBudgetBytes)) yieldReading();
   }
   [[gnu::noinline]] void yieldReading();
   void endReadYield();
@@ -163,7 +166,7 @@ class TcpConnection final : public Connection {
   void onTimer();
   // Only the idle timeout reads the activity time; without one, skip the call.
   void touch() {
-    if (options_->idleTimeoutMs != 0) lastActivityMs_ = uv_now(loop_.raw());
+    if (options_->idleTimeoutMs != 0) idle_.touch(uv_now(loop_.raw()));
   }
   void stopTimer();
   template <class F>
@@ -188,19 +191,10 @@ class TcpConnection final : public Connection {
 
   // What every send reads comes first, next to the vtable pointer: a
   // broadcast to 1000 members touches one or two cache lines of each.
-  State state_ = State::Idle;
-  Cutoff cutoff_ = Cutoff::None;
-  bool reading_ = false;
+  CloseSequence close_;
   bool inRead_ = false;  // inside this connection's onData: slab views may be borrowed
-  bool userPaused_ = false;
-  bool aboveHigh_ = false;
-  bool readYielded_ = false;
-  bool handlerEndPending_ = false;  // orphaned during a handler callback
-  uint8_t dispatchDepth_ = 0;       // handler callbacks on the stack
-  bool eofReceived_ = false;
-  bool writeShutdownRequested_ = false;
-  bool shutdownIssued_ = false;
-  bool shutdownDone_ = false;
+  HandlerDispatch dispatch_;
+  ReadGate gate_;
   uint32_t flushSlot_ = FlushList::kNotListed;
   const ConnectionOptions* options_;  // the owner's copy, which outlives it
   Loop& loop_;
@@ -214,19 +208,14 @@ class TcpConnection final : public Connection {
   ConnectionOwner* owner_;
   uint64_t id_;
   uv_tcp_t tcp_;
-  // The shutdown request, made on first need: an idle connection should
-  // cost as little memory as it can.
-  std::unique_ptr<uv_shutdown_t> shutdownRequest_;
   std::unique_ptr<ConnectionHandler> handler_;
   std::unique_ptr<TlsSession> tls_;  // set only for TLS connections
   // uv_writes not yet reported, oldest first (they complete in order).
   WriteRequest* oldestWrite_ = nullptr;
   WriteRequest* newestWrite_ = nullptr;
 
-  uint64_t lastActivityMs_ = 0;
-  std::size_t readBurst_ = 0;  // bytes of this pass's consecutive full reads
-  int64_t lastDelivered_ = 0;  // output bytes the peer had taken, at the last idle check
-  TimerBox* timer_ = nullptr;
+  IdleWatch idle_;
+  ConnectionTimer timer_;
   Endpoint peer_;
   Error reason_;
 };
@@ -237,13 +226,13 @@ template <class F>
 inline void TcpConnection::guarded(F&& call) {
   // A handler's exception must not unwind through libuv's C frames: it is
   // logged and ends this connection.
-  ++dispatchDepth_;
+  dispatch_.enter();
   try {
     call();
   } catch (...) {
     abortWith(handlerThrew(std::current_exception()));
   }
-  if (--dispatchDepth_ == 0 && handlerEndPending_) [[unlikely]]
+  if (dispatch_.leave()) [[unlikely]]
     endHandler();
 }
 

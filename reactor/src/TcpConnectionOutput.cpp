@@ -20,7 +20,7 @@ struct TcpConnection::WriteRequest {
 };
 
 void TcpConnection::send(std::string_view bytes) {
-  if (state_ != State::Open || writeShutdownRequested_ || bytes.empty()) return;
+  if (!close_.takesOutput() || bytes.empty()) return;
   // Bytes of the read being delivered stay in the slab until it returns,
   // and afterRead() writes or copies them before that: no copy on the echo
   // path. The first such view, with nothing else queued, is only noted.
@@ -44,14 +44,14 @@ void TcpConnection::spillEchoSlow() {
 }
 
 void TcpConnection::send(const Payload& payload) {
-  if (state_ != State::Open || writeShutdownRequested_ || payload.empty()) return;
+  if (!close_.takesOutput() || payload.empty()) return;
   spillEcho();
   queue_.append(payload);
   afterSend();
 }
 
 void TcpConnection::send(const Payload& payload, WriteCallback done) {
-  if (state_ != State::Open || writeShutdownRequested_) {
+  if (!close_.takesOutput()) {
     if (done) done(Error(UV_ECANCELED, "write " + peer_.toString() + ": connection closing"));
     return;
   }
@@ -74,10 +74,10 @@ void TcpConnection::overflow() {
 }
 
 void TcpConnection::writeQueued(bool report) {
-  if (state_ == State::Closing) return;
+  if (close_.closing()) return;
   if (tls_) [[unlikely]] {
     sealTls();
-    if (state_ == State::Closing) return;
+    if (close_.closing()) return;
   }
   OutputQueue& out = wire();
   // While libuv still holds bytes of an earlier uv_write, anything written
@@ -103,14 +103,12 @@ void TcpConnection::writeQueued(bool report) {
       }
     }
   }
-  if (state_ == State::Closing) return;
+  if (close_.closing()) return;
   if (report && out.hasCallbacks()) reportWritten();
-  if (state_ == State::Closing) return;
+  if (close_.closing()) return;
   afterOutputChange();
-  if (state_ == State::Closing || !out.empty() || !queue_.empty()) return;
-  if (state_ == State::Draining || (state_ == State::Open && writeShutdownRequested_)) {
-    beginShutdown();
-  }
+  if (close_.closing() || !out.empty() || !queue_.empty()) return;
+  if (close_.finDue()) beginShutdown();
 }
 
 // The kernel is full: the front of the queue goes to one uv_write, which
@@ -150,7 +148,7 @@ void TcpConnection::onWriteRequestDone(WriteRequest* request, int status) {
   touch();
   // Report, re-check the marks and write what queued meanwhile, at the
   // loop's next flush point (before it waits again).
-  if (state_ != State::Closing) loop_.flushList().add(*this);
+  if (!close_.closing()) loop_.flushList().add(*this);
 }
 
 void TcpConnection::reportWritten() {
@@ -165,25 +163,25 @@ void TcpConnection::reportWritten() {
 }
 
 void TcpConnection::afterOutputChange() {
-  if (state_ == State::Closing) return;
+  if (close_.closing()) return;
   std::size_t held = outputMemory();
   if (held > options_->maxQueuedBytes) {
     std::string why = "slow consumer " + peer_.toString() + ": over " +
                       std::to_string(options_->maxQueuedBytes) + " bytes of output queued";
     static LogRateLimit slowConsumerLog;  // peers can cause it: rate-limited
     slowConsumerLog.log(LogLevel::Info, why);
-    cutoff_ = Cutoff::SlowConsumer;
+    close_.cutOff(Cutoff::SlowConsumer);
     abortWith(Error(UV_ENOBUFS, std::move(why)));
     return;
   }
-  if (!aboveHigh_ && held > options_->highWaterMark) {
-    aboveHigh_ = true;
+  if (!gate_.aboveHigh() && held > options_->highWaterMark) {
+    gate_.setAboveHigh(true);
     updateReading();
-    if (state_ == State::Open) guarded([&] { handler_->onHighWater(*this); });
-  } else if (aboveHigh_ && held <= options_->lowWaterMark) {
-    aboveHigh_ = false;
+    if (close_.isOpen()) guarded([&] { handler_->onHighWater(*this); });
+  } else if (gate_.aboveHigh() && held <= options_->lowWaterMark) {
+    gate_.setAboveHigh(false);
     updateReading();
-    if (state_ == State::Open) guarded([&] { handler_->onLowWater(*this); });
+    if (close_.isOpen()) guarded([&] { handler_->onLowWater(*this); });
   }
 }
 

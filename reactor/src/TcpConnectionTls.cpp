@@ -52,7 +52,7 @@ void TcpConnection::beginTls() {
     return;
   }
   tls_ = std::move(*session);
-  state_ = State::Handshake;
+  close_.beginHandshake();
   if (options_->tlsHandshakeTimeoutMs != 0) armTimer(options_->tlsHandshakeTimeoutMs);
   updateReading();
   if (!context.isServer()) pumpTls();  // the ClientHello
@@ -63,19 +63,19 @@ void TcpConnection::onTlsRead(ssize_t nread, const uv_buf_t* buf) {
     touch();
     tls_->feed(buf->base, static_cast<std::size_t>(nread));
     pumpTls();
-    if (state_ != State::Closing) countRead(static_cast<std::size_t>(nread));
+    if (!close_.closing()) countRead(static_cast<std::size_t>(nread));
     return;
   }
   if (nread == 0) {
-    readBurst_ = 0;
+    gate_.endBurst();
     return;
   }
-  if (state_ == State::Handshake) {
+  if (close_.is(State::Handshake)) {
     failHandshake(nread == UV_EOF ? "the peer closed the connection during the handshake"
                                   : std::string(uv_strerror(static_cast<int>(nread))));
     return;
   }
-  if (nread == UV_EOF && state_ == State::Open && !tls_->peerClosed()) {
+  if (nread == UV_EOF && close_.isOpen() && !tls_->peerClosed()) {
     // A FIN the peer did not announce with close_notify: whatever it sent
     // last may have been cut off by an attacker.
     abortWith(Error(UV_EPROTO, "read " + peer_.toString() +
@@ -86,7 +86,7 @@ void TcpConnection::onTlsRead(ssize_t nread, const uv_buf_t* buf) {
 }
 
 void TcpConnection::pumpTls() {
-  if (state_ == State::Handshake) {
+  if (close_.is(State::Handshake)) {
     if (!takeHandshakeStep(loop_.raw())) {
       tls_->keepInput();
       yieldReading();
@@ -108,7 +108,7 @@ void TcpConnection::pumpTls() {
 }
 
 void TcpConnection::openTls() {
-  state_ = State::Open;
+  close_.open();
   touch();
   if (options_->idleTimeoutMs > 0) {
     armTimer(options_->idleTimeoutMs);
@@ -123,11 +123,10 @@ void TcpConnection::deliverTls() {
   char* plain = plainBuffer();
   // Open: to the handler while it reads. Closing gracefully: read and
   // dropped, to see the peer's close_notify.
-  while (state_ == State::Draining || state_ == State::ShuttingDown ||
-         (state_ == State::Open && !userPaused_ && !aboveHigh_ && !eofReceived_)) {
+  while (close_.graceful() || (close_.isOpen() && gate_.handlerReads() && !close_.eof())) {
     std::size_t got = 0;
     TlsSession::Status status = tls_->read(plain, Loop::kSlabSize, got);
-    if (got > 0 && state_ == State::Open) {
+    if (got > 0 && close_.isOpen()) {
       guarded([&] { handler_->onData(*this, std::string_view(plain, got)); });
     }
     if (status == TlsSession::Status::PeerClosed) {
@@ -140,7 +139,7 @@ void TcpConnection::deliverTls() {
     }
     if (status == TlsSession::Status::WantInput) break;
   }
-  if (state_ == State::Closing) return;
+  if (close_.closing()) return;
   // Records OpenSSL wrote while reading (tickets, alerts, key updates).
   if (!tls_->wire().empty()) loop_.flushList().add(*this);
   tls_->keepInput();
@@ -156,7 +155,7 @@ void TcpConnection::sealTls() {
 void TcpConnection::failHandshake(const std::string& why) {
   Error error(UV_EPROTO, "TLS handshake with " + peer_.toString() + ": " + why);
   writeQueued(false);  // the alert, if OpenSSL wrote one
-  if (state_ == State::Closing) return;
+  if (close_.closing()) return;
   if (owner_ != nullptr) owner_->handshakeFailed(*this, error);
   abortWith(std::move(error));
 }
