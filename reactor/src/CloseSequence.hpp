@@ -5,16 +5,12 @@
 // waiting for the peer's) -> Closing (the handle is being closed). abort()
 // and errors jump to Closing from anywhere. Beside the state it records the
 // peer's EOF, the half close the handler asked for (shutdownWrite), whether
-// our uv_shutdown was issued and has completed (with its request, made on
-// first need: an idle connection should cost as little memory as it can),
-// and why the library ended the connection. The connection does the I/O
+// our uv_shutdown was issued and has completed, and why the library ended
+// the connection (six bytes in all: every connection holds one). The connection does the I/O
 // each answer calls for. Pure: unit-tested alone.
 #pragma once
 
-#include <uv.h>
-
 #include <cstdint>
-#include <memory>
 
 namespace uvreactor::detail {
 
@@ -81,12 +77,6 @@ class CloseSequence {
   Cutoff cutoff() const { return cutoff_; }
   void cutOff(Cutoff why) { cutoff_ = why; }
 
-  uv_shutdown_t* makeShutdownRequest(void* data) {
-    shutdownRequest_ = std::make_unique<uv_shutdown_t>();
-    shutdownRequest_->data = data;
-    return shutdownRequest_.get();
-  }
-
  private:
   State state_ = State::Idle;
   Cutoff cutoff_ = Cutoff::None;
@@ -94,7 +84,6 @@ class CloseSequence {
   bool writeShutdownRequested_ = false;
   bool shutdownIssued_ = false;
   bool shutdownDone_ = false;
-  std::unique_ptr<uv_shutdown_t> shutdownRequest_;
 };
 
 }  // namespace uvreactor::detail

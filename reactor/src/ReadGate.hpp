@@ -44,7 +44,9 @@ class ReadGate {
       burst_ = 0;  // a short read: libuv stops reading this peer anyway
       return false;
     }
-    burst_ += bytes;
+    // Saturating: without a budget the burst may run on for gigabytes (a
+    // budget past 4 GiB is as good as none).
+    burst_ = bytes >= UINT32_MAX - burst_ ? UINT32_MAX : burst_ + static_cast<uint32_t>(bytes);
     return burst_ >= budget && budget != 0;
   }
   // Nothing more to read: the burst ended.
@@ -57,8 +59,8 @@ class ReadGate {
   }
 
  private:
-  std::size_t burst_ = 0;  // bytes of this pass's consecutive full reads
-  bool reading_ = false;   // libuv was told to read
+  uint32_t burst_ = 0;    // bytes of this pass's consecutive full reads
+  bool reading_ = false;  // libuv was told to read
   bool userPaused_ = false;
   bool aboveHigh_ = false;
   bool yielded_ = false;

@@ -114,7 +114,7 @@ void TcpConnection::onRead(ssize_t nread, const uv_buf_t* buf) {
       inRead_ = true;
       guarded([&] { handler_->onData(*this, std::string_view(buf->base, nread)); });
       inRead_ = false;
-      if (echo_.data != nullptr || !queue_.empty()) afterRead();
+      if (echoData_ != nullptr || !queue_.empty()) afterRead();
     }
     countRead(static_cast<std::size_t>(nread));
     return;
@@ -145,12 +145,13 @@ void TcpConnection::endReadYield() {
 // anything the kernel does not take is copied. Otherwise it waits for the
 // loop's flush point with everything else this iteration sends here.
 void TcpConnection::afterRead() {
-  if (echo_.data != nullptr) {
+  if (echoData_ != nullptr) {
     // The echo case: one view of the read, nothing else queued. Written
     // here as before coalescing, with no queue at all when the kernel
     // takes it whole.
-    std::string_view view(echo_.data, echo_.size);
-    echo_ = {};
+    std::string_view view(echoData_, echoSize_);
+    echoData_ = nullptr;
+    echoSize_ = 0;
     if (close_.closing()) return;
     if (libuvUnwritten() == 0) {
       uv_buf_t buf = uvBuffer(view.data(), view.size());
@@ -202,7 +203,7 @@ void TcpConnection::closeWith(Error reason) {
     return;
   }
   if (!close_.isOpen()) return;
-  if (!reason_ && reason) reason_ = std::move(reason);
+  noteReason(std::move(reason));
   close_.beginDrain();
   armTimer(options_->closeTimeoutMs);
   updateReading();
@@ -244,8 +245,10 @@ void TcpConnection::beginShutdown() {
     if (close_.bothClosed()) finalClose();
     return;
   }
-  uv_shutdown_t* request = close_.makeShutdownRequest(this);
-  int rc = uv_shutdown(request, stream(), [](uv_shutdown_t* req, int status) {
+  auto& request = cold().shutdownRequest;
+  request = std::make_unique<uv_shutdown_t>();
+  request->data = this;
+  int rc = uv_shutdown(request.get(), stream(), [](uv_shutdown_t* req, int status) {
     auto* c = static_cast<TcpConnection*>(req->data);
     c->close_.shutdownCompleted();
     if (c->close_.closing()) return;
@@ -259,7 +262,7 @@ void TcpConnection::beginShutdown() {
 }
 
 void TcpConnection::stopTimer() {
-  timer_.stop();
+  if (cold_) cold_->timer.stop();
 }
 
 void TcpConnection::finalClose() {
@@ -270,7 +273,7 @@ void TcpConnection::finalClose() {
 
 void TcpConnection::abortWith(Error reason) {
   if (close_.closing()) return;
-  if (!reason_ && reason) reason_ = std::move(reason);
+  noteReason(std::move(reason));
   if (close_.is(State::Idle)) {
     discard();
     return;
@@ -282,7 +285,7 @@ void TcpConnection::abortWith(Error reason) {
 
 void TcpConnection::orphan(Error reason) {
   owner_ = nullptr;
-  if (!reason_ && reason && !close_.closing()) reason_ = std::move(reason);
+  if (!close_.closing()) noteReason(std::move(reason));
   if (flushSlot_ != FlushList::kNotListed) loop_.flushList().remove(*this);
   if (!dispatch_.inCallback()) {
     endHandler();
@@ -294,7 +297,8 @@ void TcpConnection::orphan(Error reason) {
 
 void TcpConnection::endHandler() {
   dispatch_.endDone();
-  echo_ = {};
+  echoData_ = nullptr;
+  echoSize_ = 0;
   // libuv has cancelled (and called back) every uv_write by the time the
   // close callback calls this; an orphaned connection's writes are
   // reported cancelled here, before its handler hears onClose.
@@ -313,10 +317,15 @@ void TcpConnection::endHandler() {
   auto handler = std::move(handler_);
   if (tls_ && !tls_->handshakeDone()) return;  // never opened: no onClose either
   try {
-    handler->onClose(*this, reason_);
+    handler->onClose(*this, reason());
   } catch (...) {
     barrierLog().log(LogLevel::Error, handlerThrew(std::current_exception()).message());
   }
+}
+
+const Error& TcpConnection::reason() const {
+  static const Error none;
+  return cold_ ? cold_->reason : none;
 }
 
 Error TcpConnection::handlerThrew(std::exception_ptr thrown) {
@@ -338,7 +347,7 @@ void TcpConnection::onClosed() {
 // ---- timers -----------------------------------------------------------------
 
 void TcpConnection::armTimer(uint64_t ms) {
-  timer_.arm(
+  cold().timer.arm(
       loop_.raw(), ms, [](void* c) { static_cast<TcpConnection*>(c)->onTimer(); }, this);
 }
 
@@ -361,8 +370,7 @@ void TcpConnection::onTimer() {
   // buffer frees up, so the kernel's own unsent count is sampled too (one
   // ioctl per timer expiry, never per packet). Progress is bytes the peer
   // took; more output queued meanwhile is not activity.
-  int64_t delivered =
-      static_cast<int64_t>(wire().handed()) - static_cast<int64_t>(libuvUnwritten());
+  int64_t delivered = static_cast<int64_t>(wireHanded()) - static_cast<int64_t>(libuvUnwritten());
   uv_os_fd_t fd;
   int kernelUnsent = 0;
   if (uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd) == 0 &&
@@ -371,7 +379,7 @@ void TcpConnection::onTimer() {
   }
   // Echoed bytes bypass the queue's count: new ones lower the figure (they
   // came with a read, which was activity already); their delivery raises it.
-  if (uint64_t left = idle_.remaining(delivered, loop_.nowMs(), options_->idleTimeoutMs)) {
+  if (uint64_t left = cold().idle.remaining(delivered, loop_.nowMs(), options_->idleTimeoutMs)) {
     armTimer(left);
     return;
   }
@@ -380,7 +388,7 @@ void TcpConnection::onTimer() {
   static LogRateLimit idleLog;  // peers can cause it: rate-limited
   idleLog.log(LogLevel::Info, why);
   close_.cutOff(Cutoff::IdleTimeout);
-  if (!queue_.empty() || !wire().empty() || libuvUnwritten() > 0) {
+  if (!queue_.empty() || (tls_ && !tlsWire().empty()) || libuvUnwritten() > 0) {
     abortWith(Error(UV_ETIMEDOUT, std::move(why)));
   } else {
     closeWith(Error(UV_ETIMEDOUT, std::move(why)));

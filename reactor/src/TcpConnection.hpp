@@ -6,6 +6,11 @@
 // callbacks on the stack); and one ConnectionTimer for whichever deadline
 // the state has. This class does the I/O their answers call for.
 //
+// Memory: an idle connection holds the uv_tcp_t, its peer and a few words;
+// the output queue and the state only some connections need (the close
+// reason, the idle watch and timer, the shutdown request, the uv_writes
+// waiting for a full kernel buffer) are made on first need.
+//
 // Owns its uv_tcp_t and its handler. Its owner (a TcpListener or TcpConnector)
 // holds it by unique_ptr and is told from the uv_close callback, where it
 // deletes it; an owner that goes away first detaches, and the connection then
@@ -23,7 +28,7 @@
 #include "FlushList.hpp"
 #include "HandlerDispatch.hpp"
 #include "IdleWatch.hpp"
-#include "OutputQueue.hpp"
+#include "LazyOutputQueue.hpp"
 #include "ReadGate.hpp"
 #include "uvreactor/Connection.hpp"
 #include "uvreactor/ConnectionHandler.hpp"
@@ -61,6 +66,9 @@ class TcpConnection final : public Connection {
   void start(std::unique_ptr<ConnectionHandler> handler);
   // Before start(): different bounds (a peer the listener turns away).
   void useOptions(const ConnectionOptions& options) { options_ = &options; }
+  // Its index in the owner's ConnectionSet.
+  uint32_t setSlot() const { return setSlot_; }
+  void setSetSlot(uint32_t slot) { setSlot_ = slot; }
   // The owner is going away: from now on this deletes itself when closed.
   void detachOwner() { owner_ = nullptr; }
   // The owner is being destroyed: the connection is reset and detached, and
@@ -85,7 +93,7 @@ class TcpConnection final : public Connection {
   void pauseReading() override;
   void resumeReading() override;
   std::size_t queuedBytes() const override {
-    return echo_.size + queue_.bytes() + libuvUnwritten() + (tls_ ? tlsQueued() : 0);
+    return echoSize_ + queue_.bytes() + libuvUnwritten() + (tls_ ? tlsQueued() : 0);
   }
   TlsInfo tls() const override;
   bool isOpen() const override { return close_.isOpen(); }
@@ -106,6 +114,27 @@ class TcpConnection final : public Connection {
   // Handshake: TLS, accepted or connected but not yet open to the handler.
   using State = CloseSequence::State;
   struct WriteRequest;
+  // What most connections never need while idle, made on first need.
+  struct Cold {
+    Error reason;  // why it closed, for onClose
+    IdleWatch idle;
+    ConnectionTimer timer;
+    std::unique_ptr<uv_shutdown_t> shutdownRequest;
+    // uv_writes not yet reported, oldest first (they complete in order).
+    WriteRequest* oldestWrite = nullptr;
+    WriteRequest* newestWrite = nullptr;
+  };
+  Cold& cold() {
+    if (!cold_) [[unlikely]]
+      cold_ = std::make_unique<Cold>();
+    return *cold_;
+  }
+  WriteRequest* oldestWrite() const { return cold_ ? cold_->oldestWrite : nullptr; }
+  const Error& reason() const;
+  void noteReason(Error reason) {
+    if (reason && !hasReason()) cold().reason = std::move(reason);
+  }
+  bool hasReason() const { return cold_ && cold_->reason; }
 
   // Output. A send only queues (see OutputQueue) and lists the connection
   // for the loop's next flush point; the flush gathers the whole queue into
@@ -133,13 +162,15 @@ class TcpConnection final : public Connection {
   // The noted echo view joins the queue (another send, a close) before
   // anything else is queued, so that order holds.
   void spillEcho() {
-    if (echo_.data != nullptr) [[unlikely]]
+    if (echoData_ != nullptr) [[unlikely]]
       spillEchoSlow();
   }
   [[gnu::noinline]] void spillEchoSlow();
   void writeQueued(bool report);
   // What goes to the socket: the output queue, or for TLS its records.
-  OutputQueue& wire() { return tls_ ? tlsWire() : queue_; }
+  OutputQueue& wire() { return tls_ ? tlsWire() : queue_.get(); }
+  // Bytes that left the wire's queue, without making a queue for it.
+  uint64_t wireHanded() { return tls_ ? tlsWire().handed() : queue_.handed(); }
   void handOver(OutputQueue& out, uv_buf_t* bufs);
   void reportWritten();
   void onWriteRequestDone(WriteRequest* request, int status);
@@ -166,7 +197,7 @@ class TcpConnection final : public Connection {
   void onTimer();
   // Only the idle timeout reads the activity time; without one, skip the call.
   void touch() {
-    if (options_->idleTimeoutMs != 0) idle_.touch(uv_now(loop_.raw()));
+    if (options_->idleTimeoutMs != 0) cold().idle.touch(uv_now(loop_.raw()));
   }
   void stopTimer();
   template <class F>
@@ -191,33 +222,27 @@ class TcpConnection final : public Connection {
 
   // What every send reads comes first, next to the vtable pointer: a
   // broadcast to 1000 members touches one or two cache lines of each.
+  // Packed: 10,000 idle connections hold 10,000 of these.
   CloseSequence close_;
   bool inRead_ = false;  // inside this connection's onData: slab views may be borrowed
   HandlerDispatch dispatch_;
   ReadGate gate_;
   uint32_t flushSlot_ = FlushList::kNotListed;
-  const ConnectionOptions* options_;  // the owner's copy, which outlives it
-  Loop& loop_;
-  OutputQueue queue_;
+  uint32_t setSlot_ = 0;
   // A view of the read slab sent during this connection's own onData while
   // nothing else was queued: written when the read callback returns.
-  struct EchoView {
-    const char* data = nullptr;
-    std::size_t size = 0;
-  } echo_;
+  uint32_t echoSize_ = 0;
+  const char* echoData_ = nullptr;
+  const ConnectionOptions* options_;  // the owner's copy, which outlives it
+  Loop& loop_;
+  LazyOutputQueue queue_;
   ConnectionOwner* owner_;
   uint64_t id_;
   uv_tcp_t tcp_;
   std::unique_ptr<ConnectionHandler> handler_;
   std::unique_ptr<TlsSession> tls_;  // set only for TLS connections
-  // uv_writes not yet reported, oldest first (they complete in order).
-  WriteRequest* oldestWrite_ = nullptr;
-  WriteRequest* newestWrite_ = nullptr;
-
-  IdleWatch idle_;
-  ConnectionTimer timer_;
+  std::unique_ptr<Cold> cold_;
   Endpoint peer_;
-  Error reason_;
 };
 
 // Used by both halves of the implementation (TcpConnection.cpp and

@@ -25,8 +25,9 @@ void TcpConnection::send(std::string_view bytes) {
   // and afterRead() writes or copies them before that: no copy on the echo
   // path. The first such view, with nothing else queued, is only noted.
   if (inRead_ && loop_.inReadSlab(bytes.data())) {
-    if (echo_.data == nullptr && queue_.empty()) {
-      echo_ = {bytes.data(), bytes.size()};
+    if (echoData_ == nullptr && queue_.empty()) {
+      echoData_ = bytes.data();
+      echoSize_ = static_cast<uint32_t>(bytes.size());  // within the slab
       return;
     }
     spillEcho();
@@ -39,8 +40,9 @@ void TcpConnection::send(std::string_view bytes) {
 }
 
 void TcpConnection::spillEchoSlow() {
-  queue_.appendBorrowed(std::string_view(echo_.data, echo_.size));
-  echo_ = {};
+  queue_.appendBorrowed(std::string_view(echoData_, echoSize_));
+  echoData_ = nullptr;
+  echoSize_ = 0;
 }
 
 void TcpConnection::send(const Payload& payload) {
@@ -118,12 +120,13 @@ void TcpConnection::handOver(OutputQueue& out, uv_buf_t* bufs) {
   unsigned n = out.gather(bufs, kMaxIov);
   auto* request = new WriteRequest{{}, this, nullptr, out.handed(), out.takeFront(n)};
   request->req.data = request;
-  if (newestWrite_ != nullptr) {
-    newestWrite_->next = request;
+  Cold& c = cold();
+  if (c.newestWrite != nullptr) {
+    c.newestWrite->next = request;
   } else {
-    oldestWrite_ = request;
+    c.oldestWrite = request;
   }
-  newestWrite_ = request;
+  c.newestWrite = request;
   int rc = uv_write(&request->req, stream(), bufs, n, [](uv_write_t* req, int status) {
     auto* r = static_cast<WriteRequest*>(req->data);
     r->connection->onWriteRequestDone(r, status);
@@ -137,8 +140,9 @@ void TcpConnection::handOver(OutputQueue& out, uv_buf_t* bufs) {
 
 void TcpConnection::onWriteRequestDone(WriteRequest* request, int status) {
   // Requests complete in order, so this is the oldest.
-  oldestWrite_ = request->next;
-  if (oldestWrite_ == nullptr) newestWrite_ = nullptr;
+  Cold& c = *cold_;  // made by handOver
+  c.oldestWrite = request->next;
+  if (c.oldestWrite == nullptr) c.newestWrite = nullptr;
   delete request;
   if (status < 0) {
     // Cancelled by our close: onClosed reports the callbacks.
@@ -156,7 +160,7 @@ void TcpConnection::reportWritten() {
   // when it holds none, every byte handed over so far is in the kernel.
   OutputQueue& out = wire();
   uint64_t confirmed =
-      libuvUnwritten() == 0 || oldestWrite_ == nullptr ? out.handed() : oldestWrite_->start;
+      libuvUnwritten() == 0 || oldestWrite() == nullptr ? out.handed() : oldestWrite()->start;
   std::vector<WriteCallback> due;
   out.takeDue(confirmed, due);
   for (auto& done : due) guarded([&] { done(Error()); });

@@ -8,6 +8,7 @@
 
 #include "AddressKey.hpp"
 #include "CloseAndDelete.hpp"
+#include "ConnectionSet.hpp"
 #include "ExceptionBarrier.hpp"
 #include "Platform.hpp"
 #include "TcpConnection.hpp"
@@ -37,7 +38,7 @@ struct TcpListener::Impl final : detail::ConnectionOwner {
   ListenerStats stats;
   bool accepting = false;
   uint64_t nextId = 1;
-  std::unordered_map<detail::TcpConnection*, std::unique_ptr<detail::TcpConnection>> connections;
+  detail::ConnectionSet connections;
   std::function<void()> onDrained;
 
   void onConnection(int status);
@@ -82,7 +83,7 @@ struct TcpListener::Impl final : detail::ConnectionOwner {
       if (--perAddress[it->second] == 0) perAddress.erase(it->second);
       addressOf.erase(it);
     }
-    connections.erase(&c);
+    connections.erase(c);  // deletes it
     if (connections.empty() && onDrained) {
       auto done = std::move(onDrained);
       onDrained = nullptr;
@@ -192,10 +193,8 @@ void TcpListener::Impl::onConnection(int status) {
   // Whether this peer is over the limit is known before accepting it, so a
   // turned-away peer gets the short-linger options from the start.
   bool over = options.maxConnections != 0 && admitted() >= options.maxConnections;
-  auto owned = std::make_unique<detail::TcpConnection>(
-      loop, this, over ? rejectOptions : options.connection, nextId++);
-  detail::TcpConnection* c = owned.get();
-  connections.emplace(c, std::move(owned));
+  detail::TcpConnection* c = &connections.add(std::make_unique<detail::TcpConnection>(
+      loop, this, over ? rejectOptions : options.connection, nextId++));
   int rc = uv_accept(reinterpret_cast<uv_stream_t*>(&server), c->stream());
   if (rc != 0) {
     ++stats.acceptErrors;
@@ -294,11 +293,10 @@ TcpListener::~TcpListener() {
   // application destroys next; the connections' handles delete themselves
   // in their close callbacks. A handler's onClose may send to connections
   // not yet orphaned: they drop it when their turn comes.
-  auto connections = std::move(impl_->connections);
-  impl_->connections.clear();
+  auto connections = impl_->connections.releaseAll();
   impl_->rejecting.clear();
-  for (auto& [raw, owned] : connections) {
-    owned.release()->orphan(Error(UV_ECANCELED, "listener destroyed"));
+  for (detail::TcpConnection* c : connections) {
+    c->orphan(Error(UV_ECANCELED, "listener destroyed"));
   }
   if (impl_->serverClosed) {
     delete impl_;
@@ -332,15 +330,15 @@ void TcpListener::shutdown(std::function<void()> done, uint64_t closeTimeoutMs) 
   }
   impl_->onDrained = std::move(done);
   // close() may finish synchronously for no connection, but never erases
-  // from the map before its close callback, so iterating is safe.
-  for (auto& entry : impl_->connections) {
-    entry.second->closeWithin(closeTimeoutMs);
+  // from the set before its close callback, so iterating is safe.
+  for (std::size_t i = 0; i < impl_->connections.size(); ++i) {
+    impl_->connections[i].closeWithin(closeTimeoutMs);
   }
 }
 
 void TcpListener::forEachConnection(const std::function<void(Connection&)>& visit) {
-  for (auto& entry : impl_->connections) {
-    if (entry.second->isOpen()) visit(*entry.second);
+  for (std::size_t i = 0; i < impl_->connections.size(); ++i) {
+    if (impl_->connections[i].isOpen()) visit(impl_->connections[i]);
   }
 }
 

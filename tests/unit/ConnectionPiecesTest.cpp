@@ -1,11 +1,15 @@
 // The pure pieces of a TCP connection's state: the read gate, the close
-// sequence, the idle watch and the handler dispatch count. The connection
-// tests (integration) cover the I/O each answer leads to.
+// sequence, the idle watch, the handler dispatch count and the output queue
+// made on first need. The connection tests (integration) cover the I/O each
+// answer leads to.
 #include <gtest/gtest.h>
+
+#include <vector>
 
 #include "CloseSequence.hpp"
 #include "HandlerDispatch.hpp"
 #include "IdleWatch.hpp"
+#include "LazyOutputQueue.hpp"
 #include "ReadGate.hpp"
 
 using uvreactor::detail::CloseSequence;
@@ -138,4 +142,25 @@ TEST(HandlerDispatch, HandlerEndWaitsForTheOutermostCallback) {
   d.endDone();
   d.enter();
   EXPECT_FALSE(d.leave());  // nothing pending
+}
+
+TEST(LazyOutputQueue, QueriesMakeNoQueueAndSendsDo) {
+  uvreactor::detail::LazyOutputQueue q;
+  EXPECT_TRUE(q.empty());
+  EXPECT_EQ(q.bytes(), 0u);
+  EXPECT_EQ(q.memory(), 0u);
+  EXPECT_EQ(q.handed(), 0u);
+  EXPECT_FALSE(q.hasBorrowed());
+  EXPECT_FALSE(q.hasCallbacks());
+  std::vector<uvreactor::WriteCallback> cancelled;
+  q.ownBorrowed();
+  q.clear(cancelled);
+  EXPECT_FALSE(q.made());
+  q.appendCopy("hello");
+  EXPECT_TRUE(q.made());
+  EXPECT_EQ(q.bytes(), 5u);
+  EXPECT_GT(q.memory(), 0u);
+  q.get().consume(5);
+  EXPECT_TRUE(q.empty());
+  EXPECT_EQ(q.handed(), 5u);
 }
