@@ -64,6 +64,9 @@ class IrcSession final : public ConnectionHandler {
   void onLusers();
   void onMode(const IrcMessage& m);
   void onChannelMode(const IrcMessage& m);
+  void changeRoomMode(std::string_view room, char c, bool adding);
+  bool changeMemberMode(std::string_view room, const std::string& name, char c, bool adding,
+                        std::string_view nick);
   void onAway(const IrcMessage& m);
   void onOper(const IrcMessage& m);
 
