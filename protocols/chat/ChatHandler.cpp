@@ -140,6 +140,42 @@ void ChatHandler::join(Connection& connection, std::string_view room) {
                });
 }
 
+void ChatHandler::listRooms(Connection& connection) {
+  service_.listRooms(*member_, [this, &connection](const auto& rooms, bool complete) {
+    std::string text = "rooms:";
+    const char* sep = " ";
+    for (const auto& [name, count] : rooms) {
+      text.append(sep).append(name).append(" (").append(std::to_string(count)).append(")");
+      sep = ", ";
+    }
+    reply(connection, "* ", text + incompleteNote(complete));
+  });
+}
+
+void ChatHandler::listMembers(Connection& connection) {
+  service_.who(*member_, member_->room(),
+               [this, &connection, room = member_->room()](const auto& nicks, bool complete) {
+                 std::string text = "in " + room + ":";
+                 const char* sep = " ";
+                 for (const auto& nick : nicks) {
+                   text.append(sep).append(nick);
+                   sep = ", ";
+                 }
+                 reply(connection, "* ", text + incompleteNote(complete));
+               });
+}
+
+void ChatHandler::sendPrivate(Connection& connection, std::string_view target,
+                              std::string_view text) {
+  service_.sendPrivate(*member_, target, text,
+                       [this, &connection, target = std::string(target)](bool sent) {
+                         if (sent)
+                           reply(connection, "* ", "private message sent to " + target);
+                         else
+                           reply(connection, "! ", "no such nick: " + target);
+                       });
+}
+
 bool ChatHandler::handleLine(Connection& connection, std::string_view line) {
   if (!connection.isOpen() || member_ == nullptr) return false;
   ChatCommand command = parseChatCommand(line);
@@ -159,36 +195,13 @@ bool ChatHandler::handleLine(Connection& connection, std::string_view line) {
       join(connection, command.argument);
       break;
     case CommandKind::Rooms:
-      service_.listRooms(*member_, [this, &connection](const auto& rooms, bool complete) {
-        std::string text = "rooms:";
-        const char* sep = " ";
-        for (const auto& [name, count] : rooms) {
-          text.append(sep).append(name).append(" (").append(std::to_string(count)).append(")");
-          sep = ", ";
-        }
-        reply(connection, "* ", text + incompleteNote(complete));
-      });
+      listRooms(connection);
       break;
     case CommandKind::Who:
-      service_.who(*member_, member_->room(),
-                   [this, &connection, room = member_->room()](const auto& nicks, bool complete) {
-                     std::string text = "in " + room + ":";
-                     const char* sep = " ";
-                     for (const auto& nick : nicks) {
-                       text.append(sep).append(nick);
-                       sep = ", ";
-                     }
-                     reply(connection, "* ", text + incompleteNote(complete));
-                   });
+      listMembers(connection);
       break;
     case CommandKind::Msg:
-      service_.sendPrivate(*member_, command.target, command.argument,
-                           [this, &connection, target = std::string(command.target)](bool sent) {
-                             if (sent)
-                               reply(connection, "* ", "private message sent to " + target);
-                             else
-                               reply(connection, "! ", "no such nick: " + target);
-                           });
+      sendPrivate(connection, command.target, command.argument);
       break;
     case CommandKind::Help:
       connection.send(kHelp);

@@ -35,6 +35,11 @@ class ChatHandler final : public ConnectionHandler {
   void reply(Connection& connection, std::string_view prefix, std::string_view text);
   void rename(Connection& connection, std::string_view nick);
   void join(Connection& connection, std::string_view room);
+  // /rooms, /who and /msg: answered when the service (maybe the other
+  // servers) has.
+  void listRooms(Connection& connection);
+  void listMembers(Connection& connection);
+  void sendPrivate(Connection& connection, std::string_view target, std::string_view text);
   void leaveRoom();
   void endSession(Connection& connection);
 

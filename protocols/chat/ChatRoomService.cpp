@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <ctime>
+#include <utility>
 
 #include "chat/Names.hpp"
+#include "chat/RoomListing.hpp"
 
 namespace uvreactor::protocols::chat {
 
@@ -14,43 +16,26 @@ void ChatRoomService::tell(Member& member, const RoomEvent& event) {
 
 void ChatRoomService::attach(RoomBackplane* backplane, std::string_view serverTag) {
   backplane_ = backplane;
-  guestSuffix_.clear();
-  if (backplane != nullptr) guestSuffix_.append("-").append(serverTag);
+  nicks_.setGuestSuffix(backplane != nullptr ? std::string("-").append(serverTag) : std::string());
   shared_ = backplane != nullptr && backplane->shared();
   linkKnown_ = shared_;
 }
 
-std::string ChatRoomService::guestNick() {
-  std::string nick;
-  do {
-    nick = "guest" + std::to_string(nextGuest_++) + guestSuffix_;
-  } while (!nickFree(nick));  // someone may have taken it by /nick
-  return nick;
+Room* ChatRoomService::findRoom(std::string_view room) {
+  return const_cast<Room*>(std::as_const(*this).findRoom(room));
 }
 
-bool ChatRoomService::nickFree(std::string_view nick) const {
-  std::string key = foldName(nick);
-  return byNick_.count(key) == 0 && pendingNicks_.count(key) == 0;
+const Room* ChatRoomService::findRoom(std::string_view room) const {
+  auto it = rooms_.find(foldName(room));
+  return it == rooms_.end() ? nullptr : &it->second;
 }
 
 Member& ChatRoomService::join(Connection& connection, const RoomEventRenderer& renderer,
                               std::string_view nick, std::string_view origin, bool enterLobby) {
   std::string name =
-      !nick.empty() && isValidNick(nick) && nickFree(nick) ? std::string(nick) : guestNick();
-  auto owned = std::make_unique<Member>(Member{nextId_++,
-                                               name,
-                                               {},
-                                               &connection,
-                                               &renderer,
-                                               std::string(origin),
-                                               {},
-                                               {},
-                                               false,
-                                               false,
-                                               enterLobby});
-  Member& member = *owned;
-  byId_.emplace(member.id, &member);
-  byNick_.emplace(foldName(name), std::move(owned));
+      !nick.empty() && isValidNick(nick) && nickFree(nick) ? std::string(nick) : nicks_.guestNick();
+  Member& member = nicks_.add(Member{
+      0, name, {}, &connection, &renderer, std::string(origin), {}, {}, false, false, enterLobby});
   if (enterLobby) seat(member, kLobby, /*tellIfLocal=*/false);
   if (backplane_ != nullptr) {
     if (!enterLobby) backplane_->memberAt(member.nick, "");
@@ -74,13 +59,12 @@ void ChatRoomService::leave(Member& member, std::string_view reason) {
       backplane_->publish(quit);
     }
   }
-  while (!member.rooms.empty()) unseat(member, foldName(member.rooms.back()));
+  while (!member.rooms.empty()) unseat(member, member.rooms.back());
   if (backplane_ != nullptr) {
     backplane_->memberGone(member.nick);
     backplane_->releaseNick(member.nick);
   }
-  byId_.erase(member.id);
-  byNick_.erase(foldName(member.nick));  // destroys `member`
+  nicks_.remove(member);  // destroys `member`
 }
 
 void ChatRoomService::say(Member& member, RoomEventKind kind, std::string_view text,
@@ -94,7 +78,7 @@ void ChatRoomService::say(Member& member, RoomEventKind kind, std::string_view t
 // Opening `room` would pass limits().total, `freed` rooms being about to close.
 bool ChatRoomService::noRoomFor(std::string_view room, std::size_t freed) const {
   return limits_.total != 0 && rooms_.size() - freed >= limits_.total && !sameName(room, kLobby) &&
-         rooms_.count(foldName(room)) == 0;
+         findRoom(room) == nullptr;
 }
 
 ChatRoomService::EnterResult ChatRoomService::enterRoom(Member& member, std::string_view room) {
@@ -116,7 +100,7 @@ bool ChatRoomService::leaveRoom(Member& member, std::string_view room, std::stri
   RoomEvent left{RoomEventKind::Left, name, member.nick, reason, {}, member.origin};
   deliver(left, &member);
   if (shared_) backplane_->publish(left);
-  unseat(member, foldName(name));
+  unseat(member, name);
   return true;
 }
 
@@ -125,8 +109,8 @@ bool ChatRoomService::leaveRoom(Member& member, std::string_view room, std::stri
 ChatRoomService::EnterResult ChatRoomService::moveTo(Member& member, std::string_view room) {
   if (member.rooms.empty()) return enterRoom(member, room);
   if (sameName(member.room(), room)) return EnterResult::AlreadyIn;
-  auto current = rooms_.find(foldName(member.room()));
-  bool freesOne = current != rooms_.end() && current->second.seats.size() == 1;
+  const Room* current = findRoom(member.room());
+  bool freesOne = current != nullptr && current->size() == 1;
   if (noRoomFor(room, freesOne ? 1 : 0)) return EnterResult::ServerFull;
   leaveRoom(member, member.room());
   return enterRoom(member, room);
@@ -135,45 +119,32 @@ ChatRoomService::EnterResult ChatRoomService::moveTo(Member& member, std::string
 // Seats the member, opens the room on the backplane if it is new here, and
 // tells the room (and the member, if the room cannot reach other servers).
 void ChatRoomService::seat(Member& member, std::string_view room, bool tellIfLocal) {
-  auto [it, created] = rooms_.try_emplace(foldName(room));
+  auto [it, created] = rooms_.try_emplace(foldName(room), std::string(room), member);
   Room& r = it->second;
-  if (created) {
-    r.name = std::string(room);
-    r.operators.insert(member.id);
-  }
-  r.seats.push_back(Room::Seat{&member, member.connection, member.renderer});
-  r.members.push_back(&member);
-  member.rooms.push_back(r.name);
-  RoomEvent joined{RoomEventKind::Joined, r.name, member.nick, {}, {}, member.origin};
-  deliver(joined, &member);
+  r.seat(member);
+  member.rooms.push_back(r.name());
+  RoomEvent joined{RoomEventKind::Joined, r.name(), member.nick, {}, {}, member.origin};
+  r.deliver(joined, &member);
   if (backplane_ == nullptr) return;
-  if (created) backplane_->roomOpened(r.name);
+  if (created) backplane_->roomOpened(r.name());
   backplane_->memberAt(member.nick, roomsOf(member));
   if (shared_) {
     backplane_->publish(joined);
   } else if (tellIfLocal && linkKnown_) {
-    tell(member, RoomEvent{RoomEventKind::RoomLocal, r.name, {}, {}, {}, {}});
+    tell(member, RoomEvent{RoomEventKind::RoomLocal, r.name(), {}, {}, {}, {}});
   }
 }
 
-void ChatRoomService::unseat(Member& member, const std::string& key) {
-  auto it = rooms_.find(key);
+void ChatRoomService::unseat(Member& member, std::string_view room) {
+  auto it = rooms_.find(foldName(room));  // the iterator, to close the room
   if (it == rooms_.end()) return;
   Room& r = it->second;
-  auto seatAt = std::find_if(r.seats.begin(), r.seats.end(),
-                             [&](const Room::Seat& s) { return s.member == &member; });
-  if (seatAt != r.seats.end()) {
-    *seatAt = r.seats.back();  // order within a room does not matter
-    r.seats.pop_back();
-  }
-  r.members.erase(std::remove(r.members.begin(), r.members.end(), &member), r.members.end());
-  r.operators.erase(member.id);
-  r.voiced.erase(member.id);
-  member.rooms.erase(std::remove(member.rooms.begin(), member.rooms.end(), r.name),
+  r.unseat(member);
+  member.rooms.erase(std::remove(member.rooms.begin(), member.rooms.end(), r.name()),
                      member.rooms.end());
   if (backplane_ != nullptr) backplane_->memberAt(member.nick, roomsOf(member));
-  if (r.seats.empty()) {
-    std::string name = r.name;
+  if (r.empty()) {
+    std::string name = r.name();
     rooms_.erase(it);
     if (backplane_ != nullptr) backplane_->roomClosed(name);
   }
@@ -189,16 +160,7 @@ std::string ChatRoomService::roomsOf(const Member& member) const {
 }
 
 void ChatRoomService::deliver(const RoomEvent& event, const Member* except) {
-  auto it = rooms_.find(foldName(event.room));
-  if (it == rooms_.end()) return;
-  RenderedOnce rendered(event);
-  // A send may abort a slow consumer, whose onClose (and so leave()) runs
-  // later from its close callback, never during this loop.
-  for (const Room::Seat& seat : it->second.seats) {
-    if (seat.member == except) continue;
-    const Payload& bytes = rendered.forRenderer(seat.renderer);
-    if (!bytes.empty()) seat.connection->send(bytes);
-  }
+  if (const Room* r = findRoom(event.room)) r->deliver(event, except);
 }
 
 void ChatRoomService::deliverToCompany(const RoomEvent& event, const Member& member) {
@@ -210,23 +172,17 @@ void ChatRoomService::deliverToCompany(const RoomEvent& event, const Member& mem
   std::unordered_set<const Member*> told{&member};
   RenderedOnce rendered(event);
   for (const std::string& room : member.rooms) {
-    auto it = rooms_.find(foldName(room));
-    if (it == rooms_.end()) continue;
-    for (const Room::Seat& seat : it->second.seats) {
-      if (!told.insert(seat.member).second) continue;
-      const Payload& bytes = rendered.forRenderer(seat.renderer);
-      if (!bytes.empty()) seat.connection->send(bytes);
-    }
+    if (const Room* r = findRoom(room))
+      r->deliver(rendered, [&](const Member& m) { return told.insert(&m).second; });
   }
 }
 
 void ChatRoomService::setTopic(Member& member, std::string_view room, std::string_view text) {
-  auto it = rooms_.find(foldName(room));
-  if (it == rooms_.end()) return;
-  it->second.topic =
-      RoomTopic{std::string(text), member.nick, static_cast<uint64_t>(std::time(nullptr))};
-  RoomEvent event{RoomEventKind::TopicSet, it->second.name, member.nick, text, {}, member.origin};
-  deliver(event, nullptr);
+  Room* r = findRoom(room);
+  if (r == nullptr) return;
+  r->setTopic(RoomTopic{std::string(text), member.nick, static_cast<uint64_t>(std::time(nullptr))});
+  RoomEvent event{RoomEventKind::TopicSet, r->name(), member.nick, text, {}, member.origin};
+  r->deliver(event, nullptr);
   if (shared_) backplane_->publish(event);
 }
 
@@ -249,11 +205,10 @@ void ChatRoomService::rename(Member& member, std::string_view nick,
     applyRename(member, wanted);
     return done(RenameResult::Ok, nick);
   }
-  std::string key = foldName(wanted);
-  pendingNicks_.emplace(key, member.id);
-  backplane_->claimNick(wanted, [this, id = member.id, wanted, key, done](bool granted) {
-    pendingNicks_.erase(key);
-    Member* m = findById(id);
+  nicks_.holdForClaim(wanted, member.id);
+  backplane_->claimNick(wanted, [this, id = member.id, wanted, done](bool granted) {
+    nicks_.claimSettled(wanted);
+    Member* m = nicks_.findById(id);
     if (m == nullptr) {
       if (granted) backplane_->releaseNick(wanted);  // its member left meanwhile
       return;
@@ -266,10 +221,7 @@ void ChatRoomService::rename(Member& member, std::string_view nick,
 
 void ChatRoomService::applyRename(Member& member, const std::string& nick) {
   std::string old = member.nick;
-  auto node = byNick_.extract(foldName(old));
-  member.nick = nick;
-  node.key() = foldName(nick);
-  byNick_.insert(std::move(node));
+  nicks_.rename(member, nick);
   RoomEvent renamed{RoomEventKind::Renamed, {}, old, member.nick, {}, member.origin};
   deliverToCompany(renamed, member);
   if (backplane_ == nullptr) return;
@@ -288,7 +240,7 @@ void ChatRoomService::applyRename(Member& member, const std::string& nick) {
 // holds it, the member gets a guest nick instead.
 void ChatRoomService::claimNick(Member& member) {
   backplane_->claimNick(member.nick, [this, id = member.id, nick = member.nick](bool granted) {
-    Member* m = findById(id);
+    Member* m = nicks_.findById(id);
     if (!granted && m != nullptr && m->nick == nick) nickLost(nick);
   });
 }
@@ -297,7 +249,7 @@ void ChatRoomService::nickLost(std::string_view nick) {
   Member* member = findByNick(nick);
   if (member == nullptr) return;
   std::string lost = member->nick;
-  std::string guest = guestNick();
+  std::string guest = nicks_.guestNick();
   applyRename(*member, guest);
   // The member hears it too: the nick it typed is no longer its own.
   tell(*member, RoomEvent{RoomEventKind::Renamed, {}, lost, guest, {}, member->origin});
@@ -313,8 +265,149 @@ void ChatRoomService::sendPrivate(Member& from, std::string_view target, std::st
   }
   if (!shared_) return done(false);
   backplane_->sendPrivate(event, [this, id = from.id, done](bool delivered) {
-    if (findById(id) != nullptr) done(delivered);
+    if (nicks_.findById(id) != nullptr) done(delivered);
   });
+}
+
+void ChatRoomService::who(Member& asker, std::string_view room,
+                          std::function<void(const std::vector<std::string>&, bool)> done) {
+  std::vector<std::string> nicks;
+  if (const Room* r = findRoom(room)) {
+    for (const Member* m : r->members()) nicks.push_back(m->nick);
+  }
+  if (!shared_) return done(nicksInRoom(std::move(nicks), nullptr, room), backplane_ == nullptr);
+  backplane_->listRemote([this, id = asker.id, room = std::string(room), nicks = std::move(nicks),
+                          done](const RoomBackplane::Directory* remote) mutable {
+    if (nicks_.findById(id) == nullptr) return;
+    done(nicksInRoom(std::move(nicks), remote, room), remote != nullptr);
+  });
+}
+
+void ChatRoomService::listRooms(
+    Member& asker,
+    std::function<void(const std::vector<std::pair<std::string, std::size_t>>&, bool)> done) {
+  RoomCounts counts;
+  for (const auto& [key, room] : rooms_) counts.add(room.name(), room.size());
+  if (!shared_) return done(counts.list(), backplane_ == nullptr);
+  backplane_->listRemote([this, id = asker.id, counts = std::move(counts),
+                          done](const RoomBackplane::Directory* remote) mutable {
+    if (nicks_.findById(id) == nullptr) return;
+    if (remote != nullptr) counts.add(*remote);
+    done(counts.list(), remote != nullptr);
+  });
+}
+
+std::vector<std::pair<std::string, std::string>> ChatRoomService::localMembers() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  nicks_.forEach([&](const Member& member) { out.emplace_back(member.nick, roomsOf(member)); });
+  return out;
+}
+
+bool ChatRoomService::inRoom(const Member& member, std::string_view room) const {
+  return std::any_of(member.rooms.begin(), member.rooms.end(),
+                     [&](const std::string& r) { return sameName(r, room); });
+}
+
+void ChatRoomService::kick(Member& by, std::string_view room, std::string_view target,
+                           std::string_view reason, std::function<void(KickResult)> done) {
+  if (!inRoom(by, room)) return done(KickResult::NotInRoom);
+  if (!isOperator(by, room)) return done(KickResult::NotOperator);
+  std::string name(roomName(room));
+  if (Member* local = findByNick(target)) {
+    if (!inRoom(*local, name)) return done(KickResult::NoSuchMember);
+    announceKick(by, name, local->nick, reason);
+    removeKicked(*local, name);
+    return done(KickResult::Kicked);
+  }
+  if (!shared_) return done(KickResult::NoSuchMember);
+  // Another server's member: kicked if the directory has it in the room.
+  // Its own server removes it when the event arrives (deliverRemote).
+  who(by, name,
+      [this, id = by.id, name, target = std::string(target), reason = std::string(reason), done](
+          const std::vector<std::string>& nicks, bool) {
+        Member* kicker = nicks_.findById(id);
+        auto hit = std::find_if(nicks.begin(), nicks.end(),
+                                [&](const std::string& n) { return sameName(n, target); });
+        if (kicker == nullptr || !isOperator(*kicker, name)) return done(KickResult::NotOperator);
+        if (hit == nicks.end() || findByNick(target) != nullptr)
+          return done(KickResult::NoSuchMember);
+        announceKick(*kicker, name, *hit, reason);
+        done(KickResult::Kicked);
+      });
+}
+
+void ChatRoomService::announceKick(Member& by, const std::string& room, std::string_view target,
+                                   std::string_view reason) {
+  RoomEvent kicked{RoomEventKind::Kicked, room, by.nick, reason, target, by.origin};
+  deliver(kicked, nullptr);  // the kicked member hears it too
+  if (shared_) backplane_->publish(kicked);
+}
+
+// Out of the room without a Left event (everyone heard the kick). A member
+// of one room only (line chat) goes back to the lobby; kicked from the
+// lobby itself it has nowhere left to be, and is disconnected.
+void ChatRoomService::removeKicked(Member& member, const std::string& room) {
+  unseat(member, room);
+  if (!member.singleRoom) return;
+  if (!sameName(room, kLobby)) return seat(member, kLobby, /*tellIfLocal=*/true);
+  member.connection->close();
+}
+
+// Another server's event, told to the local members of its room (member-
+// wide ones once per member).
+void ChatRoomService::deliverRemote(const RoomEvent& event, std::string_view server) {
+  switch (event.kind) {
+    case RoomEventKind::Private:
+    case RoomEventKind::PrivateNotice:
+      if (Member* to = findByNick(event.target)) tell(*to, event);
+      return;
+    case RoomEventKind::RoomLocal:
+    case RoomEventKind::RoomShared:
+      return;
+    case RoomEventKind::Kicked: {
+      deliver(event, nullptr);
+      Member* kicked = findByNick(event.target);
+      if (kicked != nullptr && inRoom(*kicked, event.room))
+        removeKicked(*kicked, std::string(roomName(event.room)));
+      return;
+    }
+    case RoomEventKind::TopicSet:
+      if (Room* r = findRoom(event.room))
+        r->setTopic(RoomTopic{std::string(event.text), std::string(event.nick),
+                              static_cast<uint64_t>(std::time(nullptr))});
+      return deliver(event, nullptr);
+    case RoomEventKind::Joined:
+      toldOnce_.forget(server, event.nick);  // back again: it may quit again
+      return deliver(event, nullptr);
+    case RoomEventKind::Quit:
+    case RoomEventKind::Renamed:
+      return deliverMemberWide(event, server);
+    default:
+      return deliver(event, nullptr);
+  }
+}
+
+void ChatRoomService::deliverMemberWide(const RoomEvent& event, std::string_view server) {
+  // The new nick starts afresh: the same rename back later is a new event.
+  if (event.kind == RoomEventKind::Renamed) toldOnce_.forget(server, event.text);
+  const Room* r = findRoom(event.room);
+  if (r == nullptr) return;
+  RenderedOnce rendered(event);
+  r->deliver(rendered, [&](const Member& m) { return toldOnce_.firstTime(server, event, m.id); });
+}
+
+// One notice per room and transition, to its local members. The link's
+// first outcome is no transition: members who came before it were told
+// nothing, so they hear only if the first attempt failed.
+void ChatRoomService::setShared(bool shared) {
+  bool first = !linkKnown_;
+  linkKnown_ = true;
+  if (shared == shared_ && !first) return;
+  shared_ = shared;
+  if (first && shared) return;
+  RoomEventKind kind = shared ? RoomEventKind::RoomShared : RoomEventKind::RoomLocal;
+  for (const auto& [key, room] : rooms_)
+    room.deliver(RoomEvent{kind, room.name(), {}, {}, {}, {}}, nullptr);
 }
 
 }  // namespace uvreactor::protocols::chat

@@ -16,6 +16,12 @@
 // messages reach the other servers. Answers that may need the backplane
 // arrive through a callback, which is dropped if the member has left by then.
 //
+// Its parts, each with its own state: the rooms open here (Room.hpp), the
+// members by nick and id (NickRegistry.hpp), other servers' member-wide
+// events already told (ToldOnceFilter.hpp); the cross-server listings are
+// merged by RoomListing.hpp. The service ties them to the front ends and
+// the backplane.
+//
 // One instance per server, owned by whoever wires the server (it outlives
 // the listeners and the backplane). A Member's Connection pointer is valid
 // while it is registered. Loop-thread only.
@@ -25,35 +31,20 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
+#include "chat/Member.hpp"
+#include "chat/NickRegistry.hpp"
+#include "chat/Room.hpp"
 #include "chat/RoomBackplane.hpp"
 #include "chat/RoomEventRenderer.hpp"
+#include "chat/ToldOnceFilter.hpp"
 #include "uvreactor/Connection.hpp"
 
 namespace uvreactor::protocols::chat {
-
-struct Member {
-  uint64_t id;
-  std::string nick;
-  std::vector<std::string> rooms;  // as spelled when the room was created
-  Connection* connection;
-  const RoomEventRenderer* renderer;
-  std::string origin;    // "user@host" where the front end has one
-  std::string realname;  // free text a front end may show (IRC's USER)
-  std::string away;      // non-empty: the member is away, with this message
-  bool serverOperator = false;
-  bool invisible = false;   // left out of others' searches (IRC +i)
-  bool singleRoom = false;  // always in exactly one room (line chat)
-  // A line-chat member's one room.
-  const std::string& room() const { return rooms.front(); }
-};
 
 // What one peer can make the server hold in rooms: each room costs memory,
 // a backplane subscription and time in every listing.
@@ -63,12 +54,6 @@ struct RoomLimits {
   // Rooms open on this server at once; 0: no limit. The lobby is always
   // open to a newcomer, whatever the count.
   std::size_t total = 10000;
-};
-
-struct RoomTopic {
-  std::string text;
-  std::string setBy;
-  uint64_t setAtSeconds = 0;
 };
 
 class ChatRoomService {
@@ -140,25 +125,52 @@ class ChatRoomService {
   void nickLost(std::string_view nick);
 
   bool shared() const { return backplane_ != nullptr && shared_; }
-  Member* findByNick(std::string_view nick);
-  bool nickFree(std::string_view nick) const;
-  std::size_t memberCount() const { return byNick_.size(); }
+  Member* findByNick(std::string_view nick) { return nicks_.findByNick(nick); }
+  bool nickFree(std::string_view nick) const { return nicks_.nickFree(nick); }
+  std::size_t memberCount() const { return nicks_.size(); }
   std::size_t roomCount() const { return rooms_.size(); }
+  // The room open here as `room` (any case), or nullptr.
+  const Room* findRoom(std::string_view room) const;
   // This server's members of `room` (nullptr: no such room here).
-  const std::vector<Member*>* membersIn(std::string_view room) const;
-  const RoomTopic* topicOf(std::string_view room) const;
-  // Room moderation: the member who creates a room operates it and may give
-  // that to others; a locked topic may be set by operators only.
-  bool isOperator(const Member& member, std::string_view room) const;
-  void setOperator(std::string_view room, const Member& member, bool on);
-  bool topicLocked(std::string_view room) const;
-  void lockTopic(std::string_view room, bool on);
-  // Voice: a mark a room's operators give (IRC +v); secret rooms are left
-  // out of listings for non-members (IRC +s).
-  bool isVoiced(const Member& member, std::string_view room) const;
-  void setVoiced(std::string_view room, const Member& member, bool on);
-  bool isSecret(std::string_view room) const;
-  void makeSecret(std::string_view room, bool on);
+  const std::vector<Member*>* membersIn(std::string_view room) const {
+    const Room* r = findRoom(room);
+    return r == nullptr ? nullptr : &r->members();
+  }
+  const RoomTopic* topicOf(std::string_view room) const {
+    const Room* r = findRoom(room);
+    return r == nullptr ? nullptr : &r->topic();
+  }
+  // Room moderation (Room.hpp), by room name; false or nothing when no
+  // such room is open here. The member who creates a room operates it and
+  // may give that to others.
+  bool isOperator(const Member& member, std::string_view room) const {
+    const Room* r = findRoom(room);
+    return r != nullptr && r->isOperator(member);
+  }
+  void setOperator(std::string_view room, const Member& member, bool on) {
+    if (Room* r = findRoom(room)) r->setOperator(member, on);
+  }
+  bool topicLocked(std::string_view room) const {
+    const Room* r = findRoom(room);
+    return r != nullptr && r->topicLocked();
+  }
+  void lockTopic(std::string_view room, bool on) {
+    if (Room* r = findRoom(room)) r->lockTopic(on);
+  }
+  bool isVoiced(const Member& member, std::string_view room) const {
+    const Room* r = findRoom(room);
+    return r != nullptr && r->isVoiced(member);
+  }
+  void setVoiced(std::string_view room, const Member& member, bool on) {
+    if (Room* r = findRoom(room)) r->setVoiced(member, on);
+  }
+  bool isSecret(std::string_view room) const {
+    const Room* r = findRoom(room);
+    return r != nullptr && r->secret();
+  }
+  void makeSecret(std::string_view room, bool on) {
+    if (Room* r = findRoom(room)) r->makeSecret(on);
+  }
   // An operator of `room` removes `target` (here or on another server)
   // from it, saying `reason`; the room, target included, hears it. A
   // line-chat member goes back to the lobby (kicked from the lobby, it is
@@ -171,10 +183,13 @@ class ChatRoomService {
   // Every local member, for front ends answering masks (IRC WHO).
   template <class Fn>
   void forEachMember(Fn&& fn) const {
-    for (const auto& entry : byNick_) fn(*entry.second);
+    nicks_.forEach(fn);
   }
   // The room's spelling as created, or `room` itself.
-  std::string_view roomName(std::string_view room) const;
+  std::string_view roomName(std::string_view room) const {
+    const Room* r = findRoom(room);
+    return r == nullptr ? room : std::string_view(r->name());
+  }
   // Local members as (nick, rooms joined by ','), for a backplane.
   std::vector<std::pair<std::string, std::string>> localMembers() const;
 
@@ -183,29 +198,12 @@ class ChatRoomService {
   void deliver(const RoomEvent& event, const Member* except);
 
  private:
-  struct Room {
-    std::string name;
-    // The members with their connections and renderers side by side: a
-    // broadcast walks this array alone (one cache miss less per recipient).
-    struct Seat {
-      Member* member;
-      Connection* connection;
-      const RoomEventRenderer* renderer;
-    };
-    std::vector<Seat> seats;
-    std::vector<Member*> members;  // the same, for lookups by front ends
-    RoomTopic topic;
-    std::unordered_set<uint64_t> operators;  // member ids
-    std::unordered_set<uint64_t> voiced;
-    bool topicLocked = true;
-    bool secret = false;
-  };
-  std::string guestNick();
+  Room* findRoom(std::string_view room);
   // One event to one member, rendered for it alone.
   static void tell(Member& member, const RoomEvent& event);
   bool noRoomFor(std::string_view room, std::size_t freed) const;
   void seat(Member& member, std::string_view room, bool tellIfLocal);
-  void unseat(Member& member, const std::string& key);
+  void unseat(Member& member, std::string_view room);
   std::string roomsOf(const Member& member) const;
   // Quit and Renamed: once to each member sharing a room with `member`.
   void deliverToCompany(const RoomEvent& event, const Member& member);
@@ -214,25 +212,17 @@ class ChatRoomService {
   void removeKicked(Member& member, const std::string& room);
   void applyRename(Member& member, const std::string& nick);
   void claimNick(Member& member);
-  Member* findById(uint64_t id);
-  bool firstTimeFor(std::string_view server, const RoomEvent& event, uint64_t memberId);
-  void forgetToldWide(std::string_view server, std::string_view nick);
+  // Another server's Quit or Renamed (published once per room), told once
+  // to each local member.
+  void deliverMemberWide(const RoomEvent& event, std::string_view server);
 
   RoomLimits limits_;
   RoomBackplane* backplane_ = nullptr;
   bool shared_ = false;
   bool linkKnown_ = false;  // the backplane has reported its first outcome
-  std::string guestSuffix_;
-  uint64_t nextGuest_ = 1;
-  uint64_t nextId_ = 1;
-  std::unordered_map<std::string, std::unique_ptr<Member>> byNick_;  // folded nick; owns
-  std::unordered_map<uint64_t, Member*> byId_;
-  std::unordered_map<std::string, uint64_t> pendingNicks_;  // folded nick -> member id
-  std::map<std::string, Room, std::less<>> rooms_;          // folded name
-  // Another server's member-wide events (sent once per room) already told
-  // to a local member: "server, folded nick, kind, text" -> (age, member
-  // ids). Bounded (the oldest go); a member's entries go when it joins again.
-  std::map<std::string, std::pair<uint64_t, std::unordered_set<uint64_t>>> toldWide_;
+  NickRegistry nicks_;
+  std::map<std::string, Room, std::less<>> rooms_;  // folded name
+  ToldOnceFilter toldOnce_;
 };
 
 }  // namespace uvreactor::protocols::chat

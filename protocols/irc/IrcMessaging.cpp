@@ -186,33 +186,56 @@ void IrcSession::onChannelMode(const IrcMessage& m) {
     }
     if (roomIfIn(channel).empty() || !rooms.isOperator(*member_, room))
       return numeric(n::kChanOPrivsNeeded, {name, "You're not channel operator"});
-    std::string change = adding ? "+" : "-";
-    change.push_back(c);
-    if (c == 't' && rooms.topicLocked(room) != adding) {
-      rooms.lockTopic(room, adding);
-      rooms.announceMode(*member_, room, change);
-    } else if (c == 's' && rooms.isSecret(room) != adding) {
-      rooms.makeSecret(room, adding);
-      rooms.announceMode(*member_, room, change);
-    } else if (c == 'o' || c == 'v') {
-      if (m.paramCount <= arg)
-        return numeric(n::kNeedMoreParams, {"MODE", "Not enough parameters"});
-      std::string_view nick = m.param(arg++);
-      chat::Member* who = rooms.findByNick(nick);
-      if (who == nullptr) return numeric(n::kNoSuchNick, {nick, "No such nick/channel"});
-      const auto* members = rooms.membersIn(room);
-      if (std::find(members->begin(), members->end(), who) == members->end())
-        return numeric(n::kUserNotInChannel, {nick, name, "They aren't on that channel"});
-      bool has = c == 'o' ? rooms.isOperator(*who, room) : rooms.isVoiced(*who, room);
-      if (has == adding) continue;
-      if (c == 'o') {
-        rooms.setOperator(room, *who, adding);
-      } else {
-        rooms.setVoiced(room, *who, adding);
-      }
-      rooms.announceMode(*member_, room, change, who->nick);
+    if (c != 'o' && c != 'v') {
+      changeRoomMode(room, c, adding);
+      continue;
     }
+    if (m.paramCount <= arg) return numeric(n::kNeedMoreParams, {"MODE", "Not enough parameters"});
+    if (!changeMemberMode(room, name, c, adding, m.param(arg++))) return;
   }
+}
+
+// +t or +s (+n changes nothing), announced when it changes the room.
+void IrcSession::changeRoomMode(std::string_view room, char c, bool adding) {
+  auto& rooms = frontEnd_.rooms();
+  if (c == 't' && rooms.topicLocked(room) != adding) {
+    rooms.lockTopic(room, adding);
+  } else if (c == 's' && rooms.isSecret(room) != adding) {
+    rooms.makeSecret(room, adding);
+  } else {
+    return;
+  }
+  std::string change(1, adding ? '+' : '-');
+  change.push_back(c);
+  rooms.announceMode(*member_, room, change);
+}
+
+// +o or +v for `nick`; false (the reply sent) when no such member is in
+// the room, which ends the MODE command.
+bool IrcSession::changeMemberMode(std::string_view room, const std::string& name, char c,
+                                  bool adding, std::string_view nick) {
+  auto& rooms = frontEnd_.rooms();
+  chat::Member* who = rooms.findByNick(nick);
+  if (who == nullptr) {
+    numeric(n::kNoSuchNick, {nick, "No such nick/channel"});
+    return false;
+  }
+  const auto* members = rooms.membersIn(room);
+  if (std::find(members->begin(), members->end(), who) == members->end()) {
+    numeric(n::kUserNotInChannel, {nick, name, "They aren't on that channel"});
+    return false;
+  }
+  bool has = c == 'o' ? rooms.isOperator(*who, room) : rooms.isVoiced(*who, room);
+  if (has == adding) return true;
+  if (c == 'o') {
+    rooms.setOperator(room, *who, adding);
+  } else {
+    rooms.setVoiced(room, *who, adding);
+  }
+  std::string change(1, adding ? '+' : '-');
+  change.push_back(c);
+  rooms.announceMode(*member_, room, change, who->nick);
+  return true;
 }
 
 void IrcSession::onAway(const IrcMessage& m) {

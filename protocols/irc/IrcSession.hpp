@@ -64,6 +64,9 @@ class IrcSession final : public ConnectionHandler {
   void onLusers();
   void onMode(const IrcMessage& m);
   void onChannelMode(const IrcMessage& m);
+  void changeRoomMode(std::string_view room, char c, bool adding);
+  bool changeMemberMode(std::string_view room, const std::string& name, char c, bool adding,
+                        std::string_view nick);
   void onAway(const IrcMessage& m);
   void onOper(const IrcMessage& m);
 
@@ -74,11 +77,23 @@ class IrcSession final : public ConnectionHandler {
   void sendNames(const std::vector<std::string>& channels, const std::string& label);
   void onTopic(const IrcMessage& m);
   void onList(const IrcMessage& m);
-  void onWho(const IrcMessage& m);
   void onKick(const IrcMessage& m);
   void kickOne(std::string_view channel, std::string_view nick, const std::string& reason);
   // The member's spelling of `channel`'s room, or empty if not in it.
   std::string roomIfIn(std::string_view channel) const;
+
+  // WHO (IrcWho.cpp). WHOX: "%FIELDS[,TOKEN]" after the mask.
+  struct WhoxRequest {
+    bool on = false;
+    std::string_view fields;
+    std::string_view token;
+  };
+  void onWho(const IrcMessage& m);
+  void whoChannel(std::string_view room, const WhoxRequest& whox);
+  void whoMask(std::string_view pattern, const WhoxRequest& whox);
+  char prefixIn(const chat::Member& who, std::string_view room) const;
+  void whoReply(std::string_view channel, const chat::Member& who, char prefix,
+                const WhoxRequest& whox);
 
   // Replies: ":server CODE nick params..." (the last one as text), and any line.
   void numeric(std::string_view code, std::initializer_list<std::string_view> params);
