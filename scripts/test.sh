@@ -74,6 +74,9 @@ scripts/backplane-netns.sh build/bin/uvreactor-server
 stage "IRC: the irctest suite's core subset, in plaintext and over TLS (skipped where ../shared/irctest is absent)"
 scripts/irctest.sh --both ../shared/irctest build/bin/uvreactor-server
 
+stage "TLS: testssl.sh against the default TLS configuration (nothing MEDIUM or worse)"
+scripts/testssl.sh build/bin/uvreactor-server
+
 stage "netcat smoke test"
 scripts/smoke-nc.sh build/bin/uvreactor-server
 for s in scripts/stress-*.sh; do
