@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "BackplaneTls.hpp"
 #include "chat/ChatHandler.hpp"
 #include "console/ConsoleHandler.hpp"
 #include "uvreactor/Log.hpp"
@@ -29,6 +30,7 @@ Error Server::start() {
     options.prefix = config_.backplanePrefix;
     options.redis.user = config_.backplaneUser;
     options.redis.password = config_.backplanePassword;
+    if (Error e = applyBackplaneTls(config_, options.redis)) return e;
     backplane_ = std::make_unique<protocols::backplane::RedisBackplane>(
         loop_, chat_, *config_.backplane, options);
   }

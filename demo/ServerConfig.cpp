@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "BackplaneCredentials.hpp"
+#include "BackplaneTls.hpp"
 #include "backplane/RedisBackplane.hpp"
 #include "uvreactor/PlatformFeatures.hpp"
 
@@ -143,8 +144,8 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
                   "dropped for flooding (0: no limit)",
       cxxopts::value<std::size_t>()->default_value("10"))
     ("backplane", "chat: share the rooms with other servers through Redis, "
-                  "redis://[USER@]HOST:PORT[/PREFIX] (PREFIX: the key and channel prefix, "
-                  "default uvr; USER: a Redis ACL user)",
+                  "redis://[USER@]HOST:PORT[/PREFIX], or rediss:// for Redis over TLS "
+                  "(PREFIX: the key and channel prefix, default uvr; USER: a Redis ACL user)",
       cxxopts::value<std::string>())
     ("backplane-user", "chat: the Redis ACL user to AUTH as (or USER@ in the URL)",
       cxxopts::value<std::string>())
@@ -178,6 +179,7 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
     ("log-level", "debug, info, warn, error or off", cxxopts::value<std::string>()->default_value("warn"))
     ("h,help", "show this help");
   // clang-format on
+  addBackplaneTlsOptions(options);
   cxxopts::ParseResult args;
   try {
     args = options.parse(argc, argv);
@@ -279,6 +281,7 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
       c.backplane = address.redis;
       c.backplanePrefix = address.prefix;
       c.backplaneUser = address.user;
+      c.backplaneTls = address.tls;
     } catch (const std::invalid_argument& e) {
       throw UsageError{std::string("--backplane: ") + e.what()};
     }
@@ -325,6 +328,7 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
   std::tie(c.listener.perAddressPrefixV4, c.listener.perAddressPrefixV6) =
       parsePrefixes(args["per-ip-prefix"].as<std::string>());
   readBackplaneCredentials(args, c);
+  readBackplaneTls(args, c);
   if (c.protocol == "chat" || c.protocol == "console")
     c.listener.rejectMessage = "! server full, try again later\n";
   if (c.protocol == "irc") c.listener.rejectMessage = "ERROR :Server full, try again later\r\n";

@@ -46,6 +46,9 @@ struct ServerConfig {
   // from the command line.
   std::string backplaneUser;
   std::string backplanePassword;
+  // The backplane over TLS (rediss://; BackplaneTls): files, loaded at start.
+  bool backplaneTls = false;
+  std::string backplaneTlsCa, backplaneTlsCert, backplaneTlsKey, backplaneTlsName;
   // TLS listeners (--tls-listen), serving the same protocol with these files.
   std::vector<Endpoint> tlsListen;
   std::string tlsCert, tlsKey, tlsCa;

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PACKAGES=(build-essential cmake pkg-config libuv1-dev libcxxopts-dev libgtest-dev libssl-dev openssl
           netcat-openbsd python3 clang clang-format libclang-rt-14-dev redis-server ii
-          iproute2)
+          iproute2 testssl.sh irssi tmux)
 scripts/install-packages.sh "${PACKAGES[@]}"
 BUILD=${1:-build}
 shift || true

@@ -71,8 +71,14 @@ scripts/workers-migrate.sh build/bin/uvreactor-server
 stage "chat across hosts: Redis and two servers in network namespaces, a partition"
 scripts/backplane-netns.sh build/bin/uvreactor-server
 
-stage "IRC: the irctest suite's core subset (skipped where ../shared/irctest is absent)"
-scripts/irctest.sh ../shared/irctest build/bin/uvreactor-server
+stage "IRC: the irctest suite's core subset, in plaintext and over TLS (skipped where ../shared/irctest is absent)"
+scripts/irctest.sh --both ../shared/irctest build/bin/uvreactor-server
+
+stage "IRC over TLS: irssi (in tmux) and a netcat user in one channel"
+scripts/irssi-tls.sh build/bin/uvreactor-server
+
+stage "TLS: testssl.sh against the default TLS configuration (nothing MEDIUM or worse)"
+scripts/testssl.sh build/bin/uvreactor-server
 
 stage "netcat smoke test"
 scripts/smoke-nc.sh build/bin/uvreactor-server

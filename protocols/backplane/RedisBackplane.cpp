@@ -263,16 +263,17 @@ void RedisBackplane::heartbeat() {
 }
 
 BackplaneAddress parseBackplaneUrl(std::string_view url) {
-  constexpr std::string_view kScheme = "redis://";
   std::size_t at = url.rfind('@');
   // What may be quoted back: nothing before an '@', which may be a secret.
   std::string shown(at == std::string_view::npos ? url : url.substr(at + 1));
-  if (url.substr(0, kScheme.size()) != kScheme)
-    throw std::invalid_argument("'" + shown + "' does not start with redis://");
-  std::string_view rest = url.substr(kScheme.size());
+  bool tls = url.substr(0, 9) == "rediss://";
+  std::size_t schemeSize = tls ? 9 : 8;
+  if (!tls && url.substr(0, 8) != "redis://")
+    throw std::invalid_argument("'" + shown + "' does not start with redis:// or rediss://");
+  std::string_view rest = url.substr(schemeSize);
   std::string user;
   if (at != std::string_view::npos) {
-    std::string_view userinfo = rest.substr(0, at - kScheme.size());
+    std::string_view userinfo = rest.substr(0, at - schemeSize);
     if (userinfo.find(':') != std::string_view::npos)
       throw std::invalid_argument(
           "no password in the URL: a command line is visible to every local user (ps, "
@@ -280,7 +281,7 @@ BackplaneAddress parseBackplaneUrl(std::string_view url) {
           "environment as UVR_BACKPLANE_PASSWORD");
     if (userinfo.empty()) throw std::invalid_argument("an empty user before '@' in the URL");
     user = std::string(userinfo);
-    rest = rest.substr(at - kScheme.size() + 1);
+    rest = rest.substr(at - schemeSize + 1);
   }
   std::string prefix = "uvr";
   if (std::size_t slash = rest.find('/'); slash != std::string_view::npos) {
@@ -291,7 +292,7 @@ BackplaneAddress parseBackplaneUrl(std::string_view url) {
   }
   auto endpoint = Endpoint::parse(rest);
   if (!endpoint) throw std::invalid_argument(endpoint.error().message());
-  return {*endpoint, prefix, user};
+  return {*endpoint, prefix, user, tls};
 }
 
 }  // namespace uvreactor::protocols::backplane

@@ -105,7 +105,8 @@ class RedisBackplane final : public chat::RoomBackplane {
 };
 
 // Parses "redis://[USER@]HOST:PORT[/PREFIX]" (PREFIX: 1-32 of
-// [A-Za-z0-9_-]; USER: a Redis ACL user); throws std::invalid_argument
+// [A-Za-z0-9_-]; USER: a Redis ACL user), or "rediss://..." for Redis over
+// TLS (`tls` set); throws std::invalid_argument
 // naming what is wrong. A password in the URL ("USER:PASSWORD@") is refused:
 // a command line is visible to every local user. Errors never repeat what
 // stands before an '@'.
@@ -113,6 +114,7 @@ struct BackplaneAddress {
   Endpoint redis;
   std::string prefix;
   std::string user;
+  bool tls = false;
 };
 BackplaneAddress parseBackplaneUrl(std::string_view url);
 

@@ -120,12 +120,15 @@ void RedisLink::Session::start() {
   ConnectorOptions options;
   options.connectTimeoutMs = link_.options_.connectTimeoutMs;
   options.maxAttempts = 1;  // retries are ours, the same for failed connects and drops
+  options.connection.tls = link_.options_.tls;
+  options.connection.tlsServerName = link_.options_.tlsServerName;
+  options.connection.tlsHandshakeTimeoutMs = link_.options_.connectTimeoutMs;
   connector_ = std::make_unique<TcpConnector>(
       link_.loop_, link_.at_,
       [this](Connection&) { return std::make_unique<SessionHandler>(*this); }, options,
       [this](const Error& e) {
         if (ending_) return;
-        logLine(LogLevel::Info, "redis " + link_.at_.toString() + ": " + e.message());
+        link_.logFailure(e);
         scheduleReconnect();
       });
   connector_->start();
@@ -254,8 +257,10 @@ void RedisLink::Session::closed(const Error& reason) {
   tick_.stop();
   if (wasConnected) {
     ++link_.stats_.drops;
-    logLine(LogLevel::Warn, "redis " + link_.at_.toString() + ": link lost" +
-                                (reason ? ": " + reason.message() : std::string()));
+    // Rate-limited: a Redis that takes the connection and then refuses it
+    // (a client certificate it does not trust) does so at every retry.
+    link_.failureLog_.log(LogLevel::Warn, "redis " + link_.at_.toString() + ": link lost" +
+                                              (reason ? ": " + reason.message() : std::string()));
   }
   auto awaiting = std::move(awaiting_);
   awaiting_.clear();
@@ -368,6 +373,18 @@ void RedisLink::sessionChanged() {
   reportedUp_ = now;
   reportedOnce_ = true;
   if (onState_) shielded(at_, [&] { onState_(now); });
+}
+
+void RedisLink::logFailure(const Error& e) {
+  std::string line = "redis " + at_.toString() + ": " + e.message();
+  // A handshake that failed (UV_EPROTO: a certificate that fails
+  // verification) will fail again until someone changes a file: the
+  // operator must hear why, though not at every retry.
+  if (options_.tls && e.code() == UV_EPROTO) {
+    failureLog_.log(LogLevel::Warn, line + "; the link stays down (retried with backoff)");
+  } else {
+    logLine(LogLevel::Info, line);
+  }
 }
 
 void RedisLink::attemptFailed() {

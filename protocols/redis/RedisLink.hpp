@@ -12,7 +12,11 @@
 // Callbacks in flight when a link drops get an error; what a callback throws
 // is logged and stops nothing (the link still reconnects). A connection
 // whose AUTH, PING or SUBSCRIBE is answered by an error is dropped and
-// retried like a failed one. onState(up) reports
+// retried like a failed one. With a TLS context (rediss://) both
+// connections are TLS sessions that verify Redis's certificate; a handshake
+// that fails (an unknown CA, a wrong name, a client certificate Redis
+// refuses) is retried with the same backoff, and its reason logged at warn,
+// rate-limited, while the link stays down. onState(up) reports
 // when the links are all up, and when one goes down; if the first attempt
 // fails before they were ever up, that is reported once too (down), so the
 // owner knows the outcome of the start either way.
@@ -31,9 +35,11 @@
 
 #include "redis/Resp.hpp"
 #include "uvreactor/Endpoint.hpp"
+#include "uvreactor/LogRateLimit.hpp"
 #include "uvreactor/Loop.hpp"
 #include "uvreactor/TcpConnector.hpp"
 #include "uvreactor/Timer.hpp"
+#include "uvreactor/TlsContext.hpp"
 
 namespace uvreactor::protocols::redis {
 
@@ -51,6 +57,11 @@ struct RedisOptions {
   // and it is retried with backoff.
   std::string user;
   std::string password;
+  // TLS: set (a client context), both connections are TLS to Redis; the
+  // name checked against Redis's certificate and sent as SNI is
+  // tlsServerName, or else the address connected to.
+  std::shared_ptr<TlsContext> tls;
+  std::string tlsServerName;
 };
 
 struct RedisStats {
@@ -88,6 +99,9 @@ class RedisLink {
   class SessionHandler;
   void sessionChanged();
   void attemptFailed();
+  // A failed connection's reason: warn, rate-limited, when the link is
+  // refused for good reason (TLS), info for one Redis merely down.
+  void logFailure(const Error& e);
 
   Loop& loop_;
   Endpoint at_;
@@ -96,6 +110,7 @@ class RedisLink {
   MessageCallback onMessage_;
   std::map<std::string, int> channels_;
   RedisStats stats_;
+  LogRateLimit failureLog_{5, 60000};  // one line per backoff, never a flood
   std::unique_ptr<Session> commands_;
   std::unique_ptr<Session> subscriber_;
   bool reportedUp_ = false;

@@ -14,12 +14,13 @@
 
 #include "support/ServerProcess.hpp"
 #include "support/SocketClient.hpp"
+#include "support/TestCertificates.hpp"
 
 namespace uvreactor::test {
 namespace {
 
-// True once the server answers PING.
-bool answers(int port) {
+// True once the server answers PING (in plaintext).
+bool answersPlain(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -52,9 +53,17 @@ RedisServer::~RedisServer() {
 }
 
 bool RedisServer::start() {
-  std::string config = "port " + std::to_string(port_) +
-                       "\nbind 127.0.0.1\nsave \"\"\nappendonly no\ndaemonize no\n"
-                       "loglevel warning\n";
+  std::string config = (options_.ipv6 ? "bind 127.0.0.1 ::1\n" : "bind 127.0.0.1\n") +
+                       std::string("save \"\"\nappendonly no\ndaemonize no\nloglevel warning\n");
+  if (options_.tls) {
+    const TestCertificates& certs = TestCertificates::shared();
+    config.append("port 0\ntls-port " + std::to_string(port_) + "\n")
+        .append("tls-cert-file " + certs.serverCert + "\ntls-key-file " + certs.serverKey + "\n")
+        .append("tls-ca-cert-file " + certs.caCert + "\n")
+        .append(options_.tlsAuthClients ? "tls-auth-clients yes\n" : "tls-auth-clients no\n");
+  } else {
+    config.append("port " + std::to_string(port_) + "\n");
+  }
   if (!options_.password.empty()) config += "requirepass " + options_.password + "\n";
   for (const std::string& user : options_.users) config += "user " + user + "\n";
   int in[2];
@@ -76,7 +85,7 @@ bool RedisServer::start() {
   }
   ::close(in[0]);
   for (int i = 0; i < 100; ++i) {
-    if (answers(port_)) return true;
+    if (answers()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   kill();
@@ -85,6 +94,15 @@ bool RedisServer::start() {
 
 Endpoint RedisServer::endpoint() const {
   return *Endpoint::parse("127.0.0.1:" + std::to_string(port_));
+}
+
+Endpoint RedisServer::endpoint6() const {
+  return *Endpoint::parse("[::1]:" + std::to_string(port_));
+}
+
+bool RedisServer::answers() const {
+  if (!options_.tls) return answersPlain(port_);
+  return cli({"PING"}) == "PONG";
 }
 
 void RedisServer::kill() {
@@ -97,6 +115,11 @@ void RedisServer::kill() {
 
 std::string RedisServer::cli(const std::vector<std::string>& args) const {
   std::vector<std::string> argv{"/usr/bin/redis-cli", "-p", std::to_string(port_)};
+  if (options_.tls) {
+    const TestCertificates& certs = TestCertificates::shared();
+    argv.insert(argv.end(), {"--tls", "--cacert", certs.caCert, "--cert", certs.clientCert, "--key",
+                             certs.clientKey});
+  }
   argv.insert(argv.end(), args.begin(), args.end());
   // redis-cli takes the password from its environment, and runProgram
   // passes this process's on.

@@ -3,6 +3,12 @@
 // with a password for the default user (requirepass) and ACL users; its
 // configuration goes in on stdin, so no password is on its command line.
 //
+// With `tls` it listens on TLS only (port 0, tls-port), with the test
+// certificates (TestCertificates): the server certificate for localhost,
+// 127.0.0.1 and ::1, and their CA to verify clients against, which it
+// demands certificates of with `tlsAuthClients` (redis-cli presents the
+// test client certificate).
+//
 // available() is false, with a reason, where redis-server is not installed
 // (scripts/setup.sh installs it); tests then skip.
 #pragma once
@@ -19,6 +25,9 @@ namespace uvreactor::test {
 struct RedisServerOptions {
   std::string password;            // requirepass: the default user's password
   std::vector<std::string> users;  // ACL rules: "alice on >pw ~* &* +@all"
+  bool tls = false;
+  bool tlsAuthClients = false;
+  bool ipv6 = false;  // also bound to ::1 (endpoint6())
 };
 
 class RedisServer {
@@ -31,6 +40,7 @@ class RedisServer {
   bool available() const { return pid_ > 0; }
   const std::string& why() const { return why_; }
   Endpoint endpoint() const;
+  Endpoint endpoint6() const;  // [::1]:PORT, with `ipv6`
 
   pid_t pid() const { return pid_; }
   // Runs redis-cli against this server (as the default user, with the
@@ -45,6 +55,7 @@ class RedisServer {
 
  private:
   bool start();
+  bool answers() const;
   RedisServerOptions options_;
   pid_t pid_ = -1;
   int port_ = 0;
