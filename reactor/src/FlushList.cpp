@@ -13,7 +13,8 @@ FlushList* FlushList::create(uv_loop_t* loop) {
   list->prepare_.data = list;
   list->check_.data = list;
   list->idle_.data = list;
-  list->openHandles_ = 3;
+  list->deadlines_.init(loop);
+  list->openHandles_ = 4;
   return list;
 }
 
@@ -22,6 +23,7 @@ void FlushList::destroy() {
     if (c != nullptr) c->flushSlot_ = kNotListed;
   }
   list_.clear();
+  deadlines_.detachAll();
   auto closed = [](uv_handle_t* h) {
     auto* self = static_cast<FlushList*>(h->data);
     if (--self->openHandles_ == 0) delete self;
@@ -29,12 +31,14 @@ void FlushList::destroy() {
   uv_close(reinterpret_cast<uv_handle_t*>(&prepare_), closed);
   uv_close(reinterpret_cast<uv_handle_t*>(&check_), closed);
   uv_close(reinterpret_cast<uv_handle_t*>(&idle_), closed);
+  deadlines_.handle()->data = this;
+  uv_close(deadlines_.handle(), closed);
 }
 
 bool FlushList::isOwnHandle(const uv_handle_t* handle) const {
   return handle == reinterpret_cast<const uv_handle_t*>(&prepare_) ||
          handle == reinterpret_cast<const uv_handle_t*>(&check_) ||
-         handle == reinterpret_cast<const uv_handle_t*>(&idle_);
+         handle == reinterpret_cast<const uv_handle_t*>(&idle_) || handle == deadlines_.handle();
 }
 
 void FlushList::add(TcpConnection& connection) {

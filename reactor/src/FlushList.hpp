@@ -11,8 +11,9 @@
 // empty, and they keep the loop alive meanwhile, so uv_run never returns with
 // output held.
 //
-// Owned by the Loop; freed in the close callback of its last handle.
-// Loop-thread only.
+// It also holds the loop's ConnectionDeadlines (one timer for every
+// connection's timeout). Owned by the Loop; freed in the close callback of
+// its last handle. Loop-thread only.
 #pragma once
 
 #include <uv.h>
@@ -20,6 +21,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <vector>
+
+#include "ConnectionTimer.hpp"
 
 namespace uvreactor::detail {
 
@@ -36,6 +39,7 @@ class FlushList {
   void add(TcpConnection& connection);
   void remove(TcpConnection& connection);
   bool isOwnHandle(const uv_handle_t* handle) const;
+  ConnectionDeadlines& deadlines() { return deadlines_; }
 
  private:
   FlushList() = default;
@@ -45,6 +49,7 @@ class FlushList {
   uv_prepare_t prepare_;
   uv_check_t check_;
   uv_idle_t idle_;
+  ConnectionDeadlines deadlines_;
   std::vector<TcpConnection*> list_;
   bool active_ = false;
   int openHandles_ = 0;

@@ -19,7 +19,7 @@ class LazyOutputQueue {
   // The queue, made now if it was not yet.
   OutputQueue& get() {
     if (!queue_) [[unlikely]]
-      queue_ = std::make_unique<OutputQueue>();
+      return make();
     return *queue_;
   }
   operator OutputQueue&() { return get(); }
@@ -44,6 +44,13 @@ class LazyOutputQueue {
   }
 
  private:
+  // Out of line: the allocation would cost every send's fast path its
+  // registers.
+  [[gnu::noinline]] OutputQueue& make() {
+    queue_ = std::make_unique<OutputQueue>();
+    return *queue_;
+  }
+
   std::unique_ptr<OutputQueue> queue_;
 };
 

@@ -323,6 +323,11 @@ void TcpConnection::endHandler() {
   }
 }
 
+TcpConnection::Cold& TcpConnection::makeCold() {
+  cold_ = std::make_unique<Cold>();
+  return *cold_;
+}
+
 const Error& TcpConnection::reason() const {
   static const Error none;
   return cold_ ? cold_->reason : none;
@@ -348,7 +353,8 @@ void TcpConnection::onClosed() {
 
 void TcpConnection::armTimer(uint64_t ms) {
   cold().timer.arm(
-      loop_.raw(), ms, [](void* c) { static_cast<TcpConnection*>(c)->onTimer(); }, this);
+      loop_.flushList().deadlines(), ms, [](void* c) { static_cast<TcpConnection*>(c)->onTimer(); },
+      this);
 }
 
 void TcpConnection::onTimer() {

@@ -126,9 +126,10 @@ class TcpConnection final : public Connection {
   };
   Cold& cold() {
     if (!cold_) [[unlikely]]
-      cold_ = std::make_unique<Cold>();
+      return makeCold();
     return *cold_;
   }
+  [[gnu::noinline]] Cold& makeCold();
   WriteRequest* oldestWrite() const { return cold_ ? cold_->oldestWrite : nullptr; }
   const Error& reason() const;
   void noteReason(Error reason) {

@@ -6,6 +6,7 @@
 #include <uv.h>
 
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -223,6 +224,44 @@ TEST_F(Lifecycle, IdleConnectionIsClosedActiveOneIsNot) {
   EXPECT_EQ(chatty.recvExact(1), "y") << "an active connection outlived the idle timeout";
   ASSERT_TRUE(journal_.waitFor("close:idle timeout"));
   EXPECT_EQ(loop_.call([&] { return listener_->stats().idleTimeouts; }), 1u);
+}
+
+// Idle timeouts of many connections, armed at different times, all fire,
+// and they cost the loop one timer handle, not a uv_timer_t each.
+TEST_F(Lifecycle, IdleTimeoutsOfManyConnectionsShareOneLoopTimer) {
+  ListenerOptions options;
+  options.connection.idleTimeoutMs = 300;
+  listen(options);
+  auto activeTimers = [&] {
+    return loop_.call([&] {
+      std::size_t n = 0;
+      uv_walk(
+          loop_.loop().raw(),
+          [](uv_handle_t* h, void* arg) {
+            if (h->type == UV_TIMER && uv_is_active(h)) ++*static_cast<std::size_t*>(arg);
+          },
+          &n);
+      return n;
+    });
+  };
+  auto liveHandles = [&] { return loop_.call([&] { return loop_.loop().liveHandleCount(); }); };
+  std::size_t timersBefore = activeTimers();  // the test loop's own heartbeat
+  std::size_t handlesBefore = liveHandles();
+  std::vector<std::unique_ptr<SocketClient>> idle;
+  for (int i = 0; i < 10; ++i) {
+    idle.push_back(std::make_unique<SocketClient>(address_));
+    if (i % 3 == 0) std::this_thread::sleep_for(20ms);  // spread the deadlines
+  }
+  ASSERT_TRUE(waitConnections(10));
+  EXPECT_EQ(activeTimers(), timersBefore + 1) << "expected one loop timer for all the deadlines";
+  for (auto& c : idle) {
+    EXPECT_TRUE(c->waitClosed(3s));
+    c->close();  // our FIN answers the server's: its close completes
+  }
+  EXPECT_TRUE(waitConnections(0));
+  EXPECT_EQ(loop_.call([&] { return listener_->stats().idleTimeouts; }), 10u);
+  EXPECT_EQ(liveHandles(), handlesBefore) << "the loop's deadline timer is its own";
+  EXPECT_EQ(activeTimers(), timersBefore) << "no deadline left: the loop timer stops";
 }
 
 TEST_F(Lifecycle, SlowConsumerOverTheQueueCapIsResetAndCounted) {
