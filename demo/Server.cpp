@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <iostream>
 
 #include "chat/ChatHandler.hpp"
 #include "console/ConsoleHandler.hpp"
@@ -163,12 +162,16 @@ void Server::toSupervisor(const std::string& line) {
 
 void Server::onSignal(int signum) {
   if (signum == SIGUSR1) {
-    for (const std::string& line : statsLines())
-      std::cerr << "uvreactor-server"
-                << (config_.workerIndex == 0 ? ""
-                                             : " worker " + std::to_string(config_.workerIndex))
-                << ": " << line << "\n";
-    std::cerr.flush();
+    // One write per line: the workers share the supervisor's stderr, and
+    // pieces written apart interleave with theirs.
+    std::string who = config_.workerIndex == 0 ? std::string("uvreactor-server: ")
+                                               : std::string("uvreactor-server worker ")
+                                                     .append(std::to_string(config_.workerIndex))
+                                                     .append(": ");
+    for (const std::string& line : statsLines()) {
+      std::string text = who + line + "\n";
+      (void)!::write(STDERR_FILENO, text.data(), text.size());
+    }
     return;
   }
   if (signum == SIGUSR2) return reloadTls();
