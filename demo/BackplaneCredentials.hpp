@@ -1,6 +1,6 @@
 // BackplaneCredentials: the user and password uvreactor-server gives Redis
 // (AUTH), from where a secret may come: a file only its owner can read
-// (--backplane-password-file), or the environment (UVR_BACKPLANE_PASSWORD);
+// (--backplane-password-file, read by SecretFile), or the environment (UVR_BACKPLANE_PASSWORD);
 // never the command line, which every local user can read in /proc.
 //
 // The supervisor hands the password to its workers in their environment,
@@ -21,10 +21,5 @@ constexpr const char* kBackplanePasswordVariable = "UVR_BACKPLANE_PASSWORD";
 // c.backplanePassword; throws UsageError naming what is wrong, never the
 // password.
 void readBackplaneCredentials(const cxxopts::ParseResult& args, ServerConfig& c);
-
-// The password in `path`: one line (a trailing newline is ignored), from a
-// file no one but its owner (this user or root) can read or write, as ssh
-// requires of a private key; throws UsageError otherwise.
-std::string readSecretFile(const std::string& path);
 
 }  // namespace uvreactor::demo

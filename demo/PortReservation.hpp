@@ -1,5 +1,5 @@
-// PortReservation: the supervisor's hold on a --listen address for its
-// workers.
+// PortReservation: the supervisor's hold on a --listen (or --tls-listen,
+// --irc-listen, --irc-tls-listen) address for its workers.
 //
 // One bound, never listening, SO_REUSEPORT socket per address and protocol,
 // held for the supervisor's whole life: it keeps the port for the workers
@@ -19,11 +19,14 @@
 
 namespace uvreactor::demo {
 
+// Which flag an address came from, so it is passed on to the workers as such.
+enum class ListenKind { Plain, Tls, Irc, IrcTls };  // --listen, --tls-listen, --irc-*
+
 struct Reservation {
   Endpoint at;  // with the real port
   int tcp = -1;
   int udp = -1;
-  bool irc = false;  // an --irc-listen address (chat), passed on as such
+  ListenKind kind = ListenKind::Plain;
 };
 
 // Binds TCP (and, when `udp`, UDP on the same port) with SO_REUSEPORT. With

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <iostream>
 
 #include "BackplaneTls.hpp"
 #include "chat/ChatHandler.hpp"
@@ -34,7 +33,7 @@ Error Server::start() {
     backplane_ = std::make_unique<protocols::backplane::RedisBackplane>(
         loop_, chat_, *config_.backplane, options);
   }
-  if (config_.protocol == "irc" || !config_.ircListen.empty())
+  if (config_.protocol == "irc" || !config_.ircListen.empty() || !config_.ircTlsListen.empty())
     irc_ = std::make_unique<protocols::irc::IrcFrontEnd>(loop_, chat_, config_.irc);
   if (config_.protocol == "console") console_ = std::make_unique<StdioConsole>(loop_);
   HandlerFactory factory =
@@ -45,9 +44,15 @@ Error Server::start() {
   for (const Endpoint& at : config_.listen) {
     if (Error e = listenOn(at, factory, config_.udp, config_.listener)) return e;
   }
-  if (Error e = startTls(factory)) return e;
+  if (Error e = startTls()) return e;
+  for (const Endpoint& at : config_.tlsListen) {
+    if (Error e = listenOn(at, factory, false, tlsListener_, "tls")) return e;
+  }
   for (const Endpoint& at : config_.ircListen) {
     if (Error e = listenOn(at, irc_->factory(), false, config_.listener)) return e;
+  }
+  for (const Endpoint& at : config_.ircTlsListen) {
+    if (Error e = listenOn(at, irc_->factory(), false, tlsListener_, "tls")) return e;
   }
   std::fflush(stdout);
   toSupervisor("ready");
@@ -112,24 +117,25 @@ Error Server::listenOn(const Endpoint& at, const HandlerFactory& factory, bool u
   }
 }
 
+Result<std::shared_ptr<TlsContext>> makeServerTls(const ServerConfig& config) {
+  TlsServerOptions o;
+  o.certificateChainFile = config.tlsCert;
+  o.keyFile = config.tlsKey;
+  o.clientCaFile = config.tlsCa;
+  o.verifyClients = config.tlsVerifyClient;
+  return TlsContext::server(o);
+}
+
 // The certificate and key load before anything listens on TLS, so a bad
 // file is one error line (exit 1) naming it.
-Error Server::startTls(const HandlerFactory& factory) {
-  if (config_.tlsListen.empty()) return {};
-  TlsServerOptions o;
-  o.certificateChainFile = config_.tlsCert;
-  o.keyFile = config_.tlsKey;
-  o.clientCaFile = config_.tlsCa;
-  o.verifyClients = config_.tlsVerifyClient;
-  auto ctx = TlsContext::server(o);
+Error Server::startTls() {
+  if (config_.tlsListen.empty() && config_.ircTlsListen.empty()) return {};
+  auto ctx = makeServerTls(config_);
   if (!ctx) return ctx.error();
   tls_ = *ctx;
   tlsListener_ = config_.listener;
   tlsListener_.connection.tls = tls_;
   tlsListener_.connection.tlsHandshakeTimeoutMs = config_.tlsHandshakeTimeoutMs;
-  for (const Endpoint& at : config_.tlsListen) {
-    if (Error e = listenOn(at, factory, false, tlsListener_, "tls")) return e;
-  }
   return {};
 }
 
@@ -158,12 +164,16 @@ void Server::toSupervisor(const std::string& line) {
 
 void Server::onSignal(int signum) {
   if (signum == SIGUSR1) {
-    for (const std::string& line : statsLines())
-      std::cerr << "uvreactor-server"
-                << (config_.workerIndex == 0 ? ""
-                                             : " worker " + std::to_string(config_.workerIndex))
-                << ": " << line << "\n";
-    std::cerr.flush();
+    // One write per line: the workers share the supervisor's stderr, and
+    // pieces written apart interleave with theirs.
+    std::string who = config_.workerIndex == 0 ? std::string("uvreactor-server: ")
+                                               : std::string("uvreactor-server worker ")
+                                                     .append(std::to_string(config_.workerIndex))
+                                                     .append(": ");
+    for (const std::string& line : statsLines()) {
+      std::string text = who + line + "\n";
+      (void)!::write(STDERR_FILENO, text.data(), text.size());
+    }
     return;
   }
   if (signum == SIGUSR2) return reloadTls();

@@ -34,6 +34,10 @@ namespace uvreactor::demo {
 // A worker's channel to its supervisor.
 constexpr int kWorkerStatusFd = 3;
 
+// The TLS context of --tls-cert/--tls-key/--tls-ca, or the error naming the
+// file that does not load.
+Result<std::shared_ptr<TlsContext>> makeServerTls(const ServerConfig& config);
+
 class Server {
  public:
   Server(Loop& loop, ServerConfig config) : loop_(loop), config_(std::move(config)) {}
@@ -43,7 +47,7 @@ class Server {
  private:
   Error listenOn(const Endpoint& at, const HandlerFactory& factory, bool udp,
                  const ListenerOptions& options, const char* kind = "tcp");
-  Error startTls(const HandlerFactory& factory);
+  Error startTls();
   void reloadTls();
   void announce(const char* kind, const Endpoint& at);
   void onSignal(int signum);
@@ -64,7 +68,8 @@ class Server {
   // The operator console (--protocol console); before the listeners, whose
   // handlers use it.
   std::unique_ptr<StdioConsole> console_;
-  // --tls-listen: one context for all TLS listeners, reloaded on SIGUSR2.
+  // --tls-listen, --irc-tls-listen: one context for all TLS listeners,
+  // reloaded on SIGUSR2.
   std::shared_ptr<TlsContext> tls_;
   ListenerOptions tlsListener_;
   std::vector<std::unique_ptr<TcpListener>> listeners_;

@@ -10,6 +10,7 @@
 
 #include "BackplaneCredentials.hpp"
 #include "BackplaneTls.hpp"
+#include "IrcSecrets.hpp"
 #include "backplane/RedisBackplane.hpp"
 #include "uvreactor/PlatformFeatures.hpp"
 
@@ -42,6 +43,7 @@ std::size_t boundedCount(const cxxopts::ParseResult& args, const char* flag, std
 }
 
 constexpr unsigned long kMaxWorkers = 1024;
+constexpr const char* kInternalGroup = "internal";
 
 // "auto": one worker per core; else 1 to kMaxWorkers.
 unsigned parseWorkers(const std::string& text) {
@@ -79,16 +81,87 @@ void parseTls(const cxxopts::ParseResult& args, ServerConfig& c) {
   c.tlsVerifyClient = args["tls-verify-client"].as<bool>();
   c.tlsHandshakeTimeoutMs =
       secondsToMs(args["tls-handshake-timeout"].as<double>(), "tls-handshake-timeout");
-  if (c.tlsListen.empty()) {
+  if (c.tlsListen.empty() && c.ircTlsListen.empty()) {
     if (!c.tlsCert.empty() || !c.tlsKey.empty() || !c.tlsCa.empty() || c.tlsVerifyClient)
-      throw UsageError{"--tls-cert, --tls-key, --tls-ca and --tls-verify-client need --tls-listen"};
+      throw UsageError{
+          "--tls-cert, --tls-key, --tls-ca and --tls-verify-client need --tls-listen or "
+          "--irc-tls-listen"};
     return;
   }
   if (c.tlsCert.empty() || c.tlsKey.empty())
-    throw UsageError{"--tls-listen needs --tls-cert and --tls-key"};
+    throw UsageError{std::string(c.tlsListen.empty() ? "--irc-tls-listen" : "--tls-listen") +
+                     " needs --tls-cert and --tls-key"};
   if (c.tlsVerifyClient && c.tlsCa.empty()) throw UsageError{"--tls-verify-client needs --tls-ca"};
-  if (c.workers > 1)
-    throw UsageError{"--tls-listen does not work with --workers yet: run one process"};
+}
+
+std::vector<std::string> strings(const cxxopts::ParseResult& args, const char* flag) {
+  return args.count(flag) ? args[flag].as<std::vector<std::string>>() : std::vector<std::string>{};
+}
+
+// --listen, --tls-listen, --irc-listen, --irc-tls-listen: parsed, and none
+// given twice (port 0 excepted: each is a new port).
+void parseAddresses(const cxxopts::ParseResult& args, ServerConfig& c) {
+  std::vector<std::string> tlsListen = strings(args, "tls-listen");
+  std::vector<std::string> ircTlsListen = strings(args, "irc-tls-listen");
+  // The default plaintext address only when no address is given at all.
+  std::vector<std::string> listen =
+      args.count("listen") ? strings(args, "listen")
+      : tlsListen.empty() && ircTlsListen.empty()
+          ? std::vector<std::string>{c.protocol == "irc" ? "127.0.0.1:6667" : "127.0.0.1:9006"}
+          : std::vector<std::string>{};
+  std::vector<std::string> ircListen = strings(args, "irc-listen");
+  const std::vector<Endpoint>* all[] = {&c.listen, &c.tlsListen, &c.ircListen, &c.ircTlsListen};
+  for (const auto& [flag, list, into] :
+       {std::tuple{"--listen", &listen, &c.listen},
+        std::tuple{"--irc-listen", &ircListen, &c.ircListen},
+        std::tuple{"--tls-listen", &tlsListen, &c.tlsListen},
+        std::tuple{"--irc-tls-listen", &ircTlsListen, &c.ircTlsListen}}) {
+    for (const auto& text : *list) {
+      auto endpoint = Endpoint::parse(text);
+      if (!endpoint) throw UsageError{endpoint.error().message()};
+      for (const auto* seenList : all) {
+        for (const Endpoint& seen : *seenList) {
+          if (endpoint->port() != 0 && seen.toString() == endpoint->toString()) {
+            throw UsageError{std::string(flag) + " " + text + " is given twice"};
+          }
+        }
+      }
+      into->push_back(*endpoint);
+    }
+  }
+  if (c.protocol != "chat" && (!c.ircListen.empty() || !c.ircTlsListen.empty()))
+    throw UsageError{
+        "--irc-listen and --irc-tls-listen need --protocol chat (with --protocol irc, use "
+        "--listen and --tls-listen)"};
+}
+
+// --worker K:PID (set by the supervisor): this process is one of its
+// workers, serving with SO_REUSEPORT the addresses it resolved.
+void parseWorkerRole(const cxxopts::ParseResult& args, ServerConfig& c) {
+  if (!args.count("worker")) return;
+  std::string value = args["worker"].as<std::string>();
+  std::size_t colon = value.find(':');
+  char* end = nullptr;
+  unsigned long index = std::strtoul(value.c_str(), &end, 10);
+  long parent =
+      colon == std::string::npos ? 0 : std::strtol(value.c_str() + colon + 1, nullptr, 10);
+  if (end != value.c_str() + colon || index == 0 || index > kMaxWorkers || parent <= 1) {
+    throw UsageError{"--worker is internal to the supervisor (K:PID)"};
+  }
+  c.workerIndex = static_cast<unsigned>(index);
+  c.supervisorPid = parent;
+  c.workers = 1;
+  c.listener.reusePort = true;
+  for (const auto& [flag, into] :
+       {std::pair{"resolved", &c.listen}, std::pair{"resolved-irc", &c.ircListen},
+        std::pair{"resolved-tls", &c.tlsListen}, std::pair{"resolved-irc-tls", &c.ircTlsListen}}) {
+    into->clear();
+    for (const auto& text : strings(args, flag)) {
+      auto endpoint = Endpoint::parse(text);
+      if (!endpoint) throw UsageError{endpoint.error().message()};
+      into->push_back(*endpoint);
+    }
+  }
 }
 
 }  // namespace
@@ -134,8 +207,18 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
                    "the room lobby); repeatable",
       cxxopts::value<std::vector<std::string>>())
     ("irc-server-name", "irc: the server's name in replies", cxxopts::value<std::string>()->default_value("uvreactor"))
-    ("irc-password", "irc: the password clients must give with PASS", cxxopts::value<std::string>())
-    ("irc-oper", "irc: NAME:PASSWORD for OPER", cxxopts::value<std::string>())
+    ("irc-tls-listen", "chat: also serve IRC clients over TLS on HOST:PORT (needs --tls-cert and "
+                       "--tls-key); repeatable", cxxopts::value<std::vector<std::string>>())
+    ("irc-password", "irc: the password clients must give with PASS. VISIBLE to every local user "
+                     "(ps, /proc): prefer --irc-password-file or $UVR_IRC_PASSWORD",
+      cxxopts::value<std::string>())
+    ("irc-password-file", "irc: the PASS password from FILE (one line, mode 0600)",
+      cxxopts::value<std::string>())
+    ("irc-oper", "irc: NAME:PASSWORD for OPER; repeatable. VISIBLE to every local user: prefer "
+                 "--irc-oper-file or $UVR_IRC_OPER (NAME:PASSWORD lines)",
+      cxxopts::value<std::vector<std::string>>())
+    ("irc-oper-file", "irc: NAME:PASSWORD for OPER, one per line, from FILE (mode 0600)",
+      cxxopts::value<std::string>())
     ("irc-ping-interval", "irc: seconds of silence before the server sends PING",
       cxxopts::value<double>()->default_value("120"))
     ("irc-ping-timeout", "irc: seconds to answer a PING before being dropped",
@@ -159,12 +242,6 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
     ("worker-ready-timeout", "seconds a new worker may take to report ready before the "
                              "supervisor kills and replaces it",
       cxxopts::value<double>()->default_value("10"))
-    ("worker", "internal: run as worker K of the supervisor with pid P (K:P)",
-      cxxopts::value<std::string>())
-    ("resolved", "internal: a worker's addresses, as the supervisor bound them",
-      cxxopts::value<std::vector<std::string>>())
-    ("resolved-irc", "internal: a worker's IRC addresses, as the supervisor bound them",
-      cxxopts::value<std::vector<std::string>>())
     ("tls-listen", "HOST:PORT to serve the protocol on over TLS (needs --tls-cert and --tls-key); "
                    "repeatable; beside any --listen", cxxopts::value<std::vector<std::string>>())
     ("tls-cert", "TLS: PEM certificate chain (server certificate first)", cxxopts::value<std::string>())
@@ -178,6 +255,15 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
       cxxopts::value<double>()->default_value("10"))
     ("log-level", "debug, info, warn, error or off", cxxopts::value<std::string>()->default_value("warn"))
     ("h,help", "show this help");
+  // Only the supervisor passes these, to its workers: not in --help.
+  options.add_options(kInternalGroup)
+    ("worker", "run as worker K of the supervisor with pid P (K:P)", cxxopts::value<std::string>())
+    ("resolved", "a worker's addresses, as the supervisor bound them",
+      cxxopts::value<std::vector<std::string>>())
+    ("resolved-irc", "a worker's IRC addresses", cxxopts::value<std::vector<std::string>>())
+    ("resolved-tls", "a worker's TLS addresses", cxxopts::value<std::vector<std::string>>())
+    ("resolved-irc-tls", "a worker's IRC-over-TLS addresses",
+      cxxopts::value<std::vector<std::string>>());
   // clang-format on
   addBackplaneTlsOptions(options);
   cxxopts::ParseResult args;
@@ -194,48 +280,10 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
       c.protocol != "console") {
     throw UsageError{"--protocol must be echo, chat, irc or console, not '" + c.protocol + "'"};
   }
-  std::vector<std::string> tlsListen = args.count("tls-listen")
-                                           ? args["tls-listen"].as<std::vector<std::string>>()
-                                           : std::vector<std::string>{};
-  // The default plaintext address only when no address is given at all.
-  std::vector<std::string> listen =
-      args.count("listen") ? args["listen"].as<std::vector<std::string>>()
-      : tlsListen.empty()
-          ? std::vector<std::string>{c.protocol == "irc" ? "127.0.0.1:6667" : "127.0.0.1:9006"}
-          : std::vector<std::string>{};
-  std::vector<std::string> ircListen = args.count("irc-listen")
-                                           ? args["irc-listen"].as<std::vector<std::string>>()
-                                           : std::vector<std::string>{};
-  for (const auto& [flag, list, into] : {std::tuple{"--listen", &listen, &c.listen},
-                                         std::tuple{"--irc-listen", &ircListen, &c.ircListen},
-                                         std::tuple{"--tls-listen", &tlsListen, &c.tlsListen}}) {
-    for (const auto& text : *list) {
-      auto endpoint = Endpoint::parse(text);
-      if (!endpoint) throw UsageError{endpoint.error().message()};
-      for (const auto* seenList : {&c.listen, &c.tlsListen}) {
-        for (const Endpoint& seen : *seenList) {
-          if (endpoint->port() != 0 && seen.toString() == endpoint->toString()) {
-            throw UsageError{std::string(flag) + " " + text + " is given twice"};
-          }
-        }
-      }
-      into->push_back(*endpoint);
-    }
-  }
-  if (!c.ircListen.empty() && c.protocol != "chat")
-    throw UsageError{"--irc-listen needs --protocol chat (with --protocol irc, use --listen)"};
+  parseAddresses(args, c);
   c.irc.serverName = args["irc-server-name"].as<std::string>();
   if (c.irc.serverName.empty() || c.irc.serverName.find_first_of(" :!@,\r\n") != std::string::npos)
     throw UsageError{"--irc-server-name must be one word without : ! @ or ,"};
-  if (args.count("irc-password")) c.irc.password = args["irc-password"].as<std::string>();
-  if (args.count("irc-oper")) {
-    std::string oper = args["irc-oper"].as<std::string>();
-    std::size_t colon = oper.find(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == oper.size())
-      throw UsageError{"--irc-oper must be NAME:PASSWORD"};
-    c.irc.operName = oper.substr(0, colon);
-    c.irc.operPassword = oper.substr(colon + 1);
-  }
   c.irc.pingIntervalMs = secondsToMs(args["irc-ping-interval"].as<double>(), "irc-ping-interval");
   c.irc.pingTimeoutMs = secondsToMs(args["irc-ping-timeout"].as<double>(), "irc-ping-timeout");
   if (c.irc.pingIntervalMs == 0 || c.irc.pingTimeoutMs == 0)
@@ -297,31 +345,7 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
                      "served by different workers could not see each other. Run one worker, "
                      "or share the rooms with --backplane redis://HOST:PORT"};
   }
-  if (args.count("worker")) {
-    std::string value = args["worker"].as<std::string>();
-    std::size_t colon = value.find(':');
-    char* end = nullptr;
-    unsigned long index = std::strtoul(value.c_str(), &end, 10);
-    long parent =
-        colon == std::string::npos ? 0 : std::strtol(value.c_str() + colon + 1, nullptr, 10);
-    if (end != value.c_str() + colon || index == 0 || index > kMaxWorkers || parent <= 1) {
-      throw UsageError{"--worker is internal to the supervisor (K:PID)"};
-    }
-    c.workerIndex = static_cast<unsigned>(index);
-    c.supervisorPid = parent;
-    c.workers = 1;
-    c.listener.reusePort = true;
-    for (const auto& [flag, into] :
-         {std::pair{"resolved", &c.listen}, std::pair{"resolved-irc", &c.ircListen}}) {
-      into->clear();
-      if (!args.count(flag)) continue;
-      for (const auto& text : args[flag].as<std::vector<std::string>>()) {
-        auto endpoint = Endpoint::parse(text);
-        if (!endpoint) throw UsageError{endpoint.error().message()};
-        into->push_back(*endpoint);
-      }
-    }
-  }
+  parseWorkerRole(args, c);
   parseTls(args, c);
   c.listener.maxConnections = boundedCount(args, "max-connections", 0, 100000000);
   c.listener.maxPerAddress = boundedCount(args, "max-connections-per-ip", 0, 100000000);
@@ -329,10 +353,24 @@ ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options) {
       parsePrefixes(args["per-ip-prefix"].as<std::string>());
   readBackplaneCredentials(args, c);
   readBackplaneTls(args, c);
+  readIrcSecrets(args, c);
   if (c.protocol == "chat" || c.protocol == "console")
     c.listener.rejectMessage = "! server full, try again later\n";
   if (c.protocol == "irc") c.listener.rejectMessage = "ERROR :Server full, try again later\r\n";
   return c;
+}
+
+std::string visibleHelp(const cxxopts::Options& options) {
+  std::vector<std::string> groups;
+  for (const std::string& group : options.groups()) {
+    if (group != kInternalGroup) groups.push_back(group);
+  }
+  return options.help(groups);
+}
+
+bool servesAnything(const ServerConfig& c) {
+  return !c.listen.empty() || !c.tlsListen.empty() || !c.ircListen.empty() ||
+         !c.ircTlsListen.empty();
 }
 
 }  // namespace uvreactor::demo

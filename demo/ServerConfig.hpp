@@ -49,8 +49,10 @@ struct ServerConfig {
   // The backplane over TLS (rediss://; BackplaneTls): files, loaded at start.
   bool backplaneTls = false;
   std::string backplaneTlsCa, backplaneTlsCert, backplaneTlsKey, backplaneTlsName;
-  // TLS listeners (--tls-listen), serving the same protocol with these files.
+  // TLS listeners (--tls-listen), serving the same protocol with these files,
+  // and IRC over TLS beside line chat (--irc-tls-listen).
   std::vector<Endpoint> tlsListen;
+  std::vector<Endpoint> ircTlsListen;
   std::string tlsCert, tlsKey, tlsCa;
   bool tlsVerifyClient = false;
   uint64_t tlsHandshakeTimeoutMs = 10000;
@@ -63,5 +65,12 @@ struct UsageError {
 // Parses argv into a config; throws UsageError. With --help the config's
 // listen list is empty.
 ServerConfig parseArgs(int argc, char** argv, cxxopts::Options& options);
+
+// --help's text: every flag but the supervisor's internal ones (--worker,
+// --resolved*), which only it passes to its workers.
+std::string visibleHelp(const cxxopts::Options& options);
+
+// Whether the config serves anything (else main prints the help).
+bool servesAnything(const ServerConfig& c);
 
 }  // namespace uvreactor::demo

@@ -14,10 +14,10 @@
 #include <optional>
 #include <sstream>
 
-#include "BackplaneCredentials.hpp"
 #include "PortReservation.hpp"
 #include "ProcessPlatform.hpp"
 #include "Server.hpp"
+#include "WorkerCommand.hpp"
 #include "uvreactor/Log.hpp"
 #include "uvreactor/Loop.hpp"
 #include "uvreactor/SignalWatch.hpp"
@@ -33,19 +33,6 @@ constexpr uint64_t kKillGraceMs = 5000;  // past --shutdown-timeout
 
 void say(const std::string& text) {
   std::cerr << "uvreactor-server: " << text << std::endl;
-}
-
-// This process's environment for a worker, with the backplane password the
-// supervisor read (from its file or its own environment) in it: a secret
-// never goes in a worker's argv.
-std::vector<std::string> workerEnvironment(const ServerConfig& config) {
-  std::string name = std::string(kBackplanePasswordVariable) + "=";
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) {
-    if (std::string_view(*e).substr(0, name.size()) != name) env.emplace_back(*e);
-  }
-  if (!config.backplanePassword.empty()) env.push_back(name + config.backplanePassword);
-  return env;
 }
 
 class Supervisor;
@@ -98,16 +85,26 @@ class Supervisor {
 };
 
 int Supervisor::run() {
-  // In the order a single process announces them: --listen, then --irc-listen.
-  for (const auto* list : {&config_.listen, &config_.ircListen}) {
+  // A certificate or key that does not load is one line and exit 1 here,
+  // not workers that die at start until the supervisor gives up.
+  if (!config_.tlsListen.empty() || !config_.ircTlsListen.empty()) {
+    if (auto tls = makeServerTls(config_); !tls) {
+      say(tls.error().message());
+      return 1;
+    }
+  }
+  // In the order a single process announces them.
+  for (const auto& [list, kind] : {std::pair{&config_.listen, ListenKind::Plain},
+                                   std::pair{&config_.tlsListen, ListenKind::Tls},
+                                   std::pair{&config_.ircListen, ListenKind::Irc},
+                                   std::pair{&config_.ircTlsListen, ListenKind::IrcTls}}) {
     for (const Endpoint& at : *list) {
-      bool irc = list == &config_.ircListen;
-      auto r = reserve(at, config_.udp && !irc);
+      auto r = reserve(at, config_.udp && kind == ListenKind::Plain);
       if (!r) {
         say(r.error().message());
         return 1;
       }
-      r->irc = irc;
+      r->kind = kind;
       reserved_.push_back(*r);
     }
   }
@@ -137,13 +134,7 @@ int Supervisor::run() {
 }
 
 void Supervisor::spawn(Worker& w) {
-  std::vector<std::string> args = argv_;
-  args.push_back("--worker");
-  args.push_back(std::to_string(w.index) + ":" + std::to_string(::getpid()));
-  for (const Reservation& r : reserved_) {
-    args.push_back(r.irc ? "--resolved-irc" : "--resolved");
-    args.push_back(r.at.toString());
-  }
+  std::vector<std::string> args = workerArguments(argv_, w.index, ::getpid(), reserved_);
   std::vector<char*> raw;
   for (auto& a : args) raw.push_back(a.data());
   raw.push_back(nullptr);
@@ -230,8 +221,9 @@ void Supervisor::onLine(Worker& w, const std::string& line) {
   }
   announced_ = true;
   for (Reservation& r : reserved_) {
-    std::printf("listening tcp %s\n", r.at.toString().c_str());
-    if (config_.udp && !r.irc) std::printf("listening udp %s\n", r.at.toString().c_str());
+    bool tls = r.kind == ListenKind::Tls || r.kind == ListenKind::IrcTls;
+    std::printf("listening %s %s\n", tls ? "tls" : "tcp", r.at.toString().c_str());
+    if (r.udp >= 0) std::printf("listening udp %s\n", r.at.toString().c_str());
   }
   std::fflush(stdout);
 }
@@ -322,10 +314,12 @@ std::size_t Supervisor::running() const {
 }
 
 void Supervisor::onSignal(int signum) {
-  if (signum == SIGUSR2 || signum == SIGALRM) return;
-  if (signum == SIGUSR1) {
+  if (signum == SIGALRM) return;
+  // SIGUSR1: each worker prints its counts; SIGUSR2: each reloads the TLS
+  // certificate and key (and logs a pair that does not load).
+  if (signum == SIGUSR1 || signum == SIGUSR2) {
     for (const auto& w : workers_) {
-      if (w->process != nullptr) uv_process_kill(w->process, SIGUSR1);
+      if (w->process != nullptr && w->ready) uv_process_kill(w->process, signum);
     }
     return;
   }

@@ -35,11 +35,11 @@ int main(int argc, char** argv) {
   try {
     config = parseArgs(argc, argv, options);
   } catch (const UsageError& e) {
-    std::cerr << "uvreactor-server: " << e.message << "\n\n" << options.help() << std::endl;
+    std::cerr << "uvreactor-server: " << e.message << "\n\n" << visibleHelp(options) << std::endl;
     return 2;
   }
-  if (config.listen.empty() && config.tlsListen.empty()) {
-    std::cout << options.help() << std::endl;
+  if (!servesAnything(config)) {
+    std::cout << visibleHelp(options) << std::endl;
     return 0;
   }
   setLogLevel(config.logLevel);

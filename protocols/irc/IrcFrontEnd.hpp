@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "chat/ChatRoomService.hpp"
 #include "irc/IrcRenderer.hpp"
@@ -20,13 +21,17 @@
 
 namespace uvreactor::protocols::irc {
 
+// OPER NAME PASSWORD makes a client a server operator (shown in WHO).
+struct IrcOperator {
+  std::string name;
+  std::string password;
+};
+
 struct IrcOptions {
   std::string serverName = "uvreactor";
   std::string network = "uvreactor";
-  std::string password;  // PASS required when set
-  // OPER NAME PASSWORD makes a client a server operator (shown in WHO).
-  std::string operName;
-  std::string operPassword;
+  std::string password;  // PASS required when set; compared in constant time
+  std::vector<IrcOperator> operators;
   uint64_t pingIntervalMs = 120000;
   uint64_t pingTimeoutMs = 60000;
   // A client sending faster than this (lines per second, after a burst of

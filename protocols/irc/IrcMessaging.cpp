@@ -7,6 +7,9 @@
 #include "irc/IrcFrontEnd.hpp"
 #include "irc/IrcNumerics.hpp"
 #include "irc/IrcSession.hpp"
+#include "irc/SecretCompare.hpp"
+#include "uvreactor/Log.hpp"
+#include "uvreactor/LogRateLimit.hpp"
 
 namespace uvreactor::protocols::irc {
 
@@ -100,6 +103,9 @@ void IrcSession::onWhois(const IrcMessage& m) {
     numeric(n::kWhoisChannels, {who->nick, channels});
   }
   numeric(n::kWhoisServer, {who->nick, server, "uvreactor"});
+  // Known for members of this server only: the backplane carries no TLS state.
+  if (who->connection != nullptr && who->connection->tls().active)
+    numeric(n::kWhoisSecure, {who->nick, "is using a secure connection"});
   numeric(n::kEndOfWhois, {who->nick, "End of /WHOIS list"});
 }
 
@@ -247,12 +253,32 @@ void IrcSession::onAway(const IrcMessage& m) {
   numeric(n::kNowAway, {"You have been marked as being away"});
 }
 
+// A wrong OPER is logged (rate-limited for the whole process, so a flood
+// from many sessions is one line and a count) and ends the session at the
+// kMaxOperFailures-th, as sshd's MaxAuthTries does: guessing costs a new
+// connection (and registration) per few tries.
 void IrcSession::onOper(const IrcMessage& m) {
+  constexpr unsigned kMaxOperFailures = 3;
+  static LogRateLimit failureLog(1, 10000);
   if (m.paramCount < 2) return numeric(n::kNeedMoreParams, {"OPER", "Not enough parameters"});
   const IrcOptions& o = frontEnd_.options();
-  if (o.operName.empty() || m.param(0) != o.operName)
-    return numeric(n::kNoOperHost, {"No O-lines for your host"});
-  if (m.param(1) != o.operPassword) return numeric(n::kPasswdMismatch, {"Password incorrect"});
+  const IrcOperator* match = nullptr;
+  for (const IrcOperator& op : o.operators) {
+    if (op.name == m.param(0)) match = &op;
+  }
+  bool ok = match != nullptr && secretsEqual(m.param(1), match->password);
+  if (!ok) {
+    failureLog.log(LogLevel::Warn, "irc " + connection_->peer().toString() + " (" + nick() +
+                                       "): failed OPER as " +
+                                       std::string(m.param(0).substr(0, 30)));
+    if (match == nullptr)
+      numeric(n::kNoOperHost, {"No O-lines for your host"});
+    else
+      numeric(n::kPasswdMismatch, {"Password incorrect"});
+    if (++operFailures_ >= kMaxOperFailures)
+      endSession("Too many failed OPER attempts", "Too many failed OPER attempts");
+    return;
+  }
   member_->serverOperator = true;
   numeric(n::kYoureOper, {"You are now an IRC operator"});
 }

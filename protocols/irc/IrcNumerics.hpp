@@ -14,7 +14,7 @@ constexpr std::string_view kYoureOper = "381", kNoOperHost = "491";
 constexpr std::string_view kLUserClient = "251", kLUserOp = "252", kLUserUnknown = "253",
                            kLUserChannels = "254", kLUserMe = "255";
 constexpr std::string_view kWhoisUser = "311", kWhoisServer = "312", kEndOfWho = "315",
-                           kEndOfWhois = "318", kWhoisChannels = "319";
+                           kEndOfWhois = "318", kWhoisChannels = "319", kWhoisSecure = "671";
 constexpr std::string_view kListStart = "321", kList = "322", kListEnd = "323",
                            kChannelModeIs = "324";
 constexpr std::string_view kNoTopic = "331", kTopic = "332", kTopicWhoTime = "333";

@@ -5,6 +5,7 @@
 #include "chat/Names.hpp"
 #include "irc/IrcFrontEnd.hpp"
 #include "irc/IrcNumerics.hpp"
+#include "irc/SecretCompare.hpp"
 #include "uvreactor/Log.hpp"
 #include "uvreactor/LogRateLimit.hpp"
 
@@ -194,7 +195,7 @@ void IrcSession::onCap(const IrcMessage& m) {
 void IrcSession::onPass(const IrcMessage& m) {
   if (registered()) return numeric(n::kAlreadyRegistered, {"You may not reregister"});
   if (m.paramCount == 0) return numeric(n::kNeedMoreParams, {"PASS", "Not enough parameters"});
-  passwordGiven_ = m.param(0) == frontEnd_.options().password;
+  passwordGiven_ = secretsEqual(m.param(0), frontEnd_.options().password);
 }
 
 void IrcSession::onNick(const IrcMessage& m) {

@@ -114,6 +114,7 @@ class IrcSession final : public ConnectionHandler {
   bool gotUser_ = false;
   bool capNegotiating_ = false;
   bool passwordGiven_ = false;
+  unsigned operFailures_ = 0;
   bool ended_ = false;
   uint64_t lastHeardMs_ = 0;
   uint64_t pingSentMs_ = 0;

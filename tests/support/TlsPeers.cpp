@@ -2,6 +2,8 @@
 
 #include "support/TestCertificates.hpp"
 
+#include <thread>
+
 namespace uvreactor::test {
 namespace {
 
@@ -104,12 +106,17 @@ std::string scriptPath() {
 
 }  // namespace
 
-ProcessResult runPythonTls(const Endpoint& at, const std::string& mode,
-                           const std::vector<std::string>& options, int timeoutSeconds) {
+std::vector<std::string> pythonTlsCommand(const Endpoint& at, const std::string& mode,
+                                          const std::vector<std::string>& options) {
   std::vector<std::string> argv{"/usr/bin/python3", scriptPath(), at.host(),
                                 std::to_string(at.port()), mode};
   argv.insert(argv.end(), options.begin(), options.end());
-  return runProgram(argv, "", std::chrono::seconds(timeoutSeconds));
+  return argv;
+}
+
+ProcessResult runPythonTls(const Endpoint& at, const std::string& mode,
+                           const std::vector<std::string>& options, int timeoutSeconds) {
+  return runProgram(pythonTlsCommand(at, mode, options), "", std::chrono::seconds(timeoutSeconds));
 }
 
 ProcessResult runSClient(const Endpoint& at, const std::string& version, const std::string& caFile,
@@ -118,6 +125,34 @@ ProcessResult runSClient(const Endpoint& at, const std::string& version, const s
       {"/usr/bin/openssl", "s_client", "-connect", at.toString(), "-tls" + version, "-CAfile",
        caFile, "-verify_return_error", "-servername", "localhost", "-quiet"},
       input, std::chrono::seconds(20));
+}
+
+std::vector<std::string> sClientCommand(const Endpoint& at, const std::string& caFile) {
+  return {"/usr/bin/openssl",
+          "s_client",
+          "-connect",
+          at.toString(),
+          "-CAfile",
+          caFile,
+          "-quiet",
+          "-nocommands",
+          "-servername",
+          "localhost",
+          "-verify_return_error"};
+}
+
+bool waitForOutput(const ChildProgram& program, const std::string& text, std::size_t times,
+                   std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    std::string out = program.out();
+    std::size_t found = 0;
+    for (std::size_t at = out.find(text); at != std::string::npos; at = out.find(text, at + 1))
+      ++found;
+    if (found >= times) return true;
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 }  // namespace uvreactor::test

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "support/ConsoleProcess.hpp"
 #include "support/ServerProcess.hpp"
 #include "uvreactor/Endpoint.hpp"
 
@@ -23,8 +24,21 @@ namespace uvreactor::test {
 ProcessResult runPythonTls(const Endpoint& at, const std::string& mode,
                            const std::vector<std::string>& options = {}, int timeoutSeconds = 30);
 
+// The command line runPythonTls runs, for a client that must run beside the
+// test (ChildProgram): its first output line says the handshake is done.
+std::vector<std::string> pythonTlsCommand(const Endpoint& at, const std::string& mode,
+                                          const std::vector<std::string>& options = {});
+
 // openssl s_client -quiet with `input` on stdin, verifying against caFile.
 ProcessResult runSClient(const Endpoint& at, const std::string& version, const std::string& caFile,
                          const std::string& input);
+
+// An interactive `openssl s_client` (ChildProgram: type into it, read its
+// out()), verifying against caFile, no command letters, quiet.
+std::vector<std::string> sClientCommand(const Endpoint& at, const std::string& caFile);
+
+// Waits until `program`'s output holds `text` `times` times; false on timeout.
+bool waitForOutput(const ChildProgram& program, const std::string& text, std::size_t times = 1,
+                   std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 }  // namespace uvreactor::test
