@@ -17,6 +17,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 JOBS=$(nproc)
+# Most of a test's time is spent waiting on sockets, timers and child
+# processes (CPU is about a third of the wall time), so ctest runs two per core.
+TEST_JOBS=$((2 * JOBS))
 
 # stage NAME: ends the stage before (its wall and CPU seconds: user + sys of
 # this shell and every command it waited for) and starts NAME. At exit, one
@@ -76,7 +79,7 @@ stage "build: shared library (BUILD_SHARED_LIBS=ON), GCC, Release (-O3), -Werror
 scripts/setup.sh build -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DUVR_WERROR=ON \
   -DUVR_TEST_OPTIMIZE=-O0
 stage "unit and integration tests against the shared library"
-ctest --test-dir build --output-on-failure -j"$JOBS"
+ctest --test-dir build --output-on-failure -j"$TEST_JOBS"
 
 # The fuzzers (UVR_FUZZ) are built here too: they link this tree's library.
 stage "build (clang): ASan + UBSan, static library, and the fuzzers"
@@ -84,7 +87,7 @@ CC=clang CXX=clang++ scripts/setup.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DUVR_
   -DUVR_FUZZ=ON -DUVR_WERROR=ON
 stage "unit and integration tests under ASan + UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build-asan --output-on-failure -j"$JOBS"
+  ctest --test-dir build-asan --output-on-failure -j"$TEST_JOBS"
 
 stage "adversarial soak, 30 s, ASan+UBSan server (scripts/soak.sh for longer runs)"
 # The same 3 s latency bound as the release build: with the read budget the
@@ -124,4 +127,4 @@ stage "scripts/stress-chat.sh across 3 servers sharing the room through Redis"
 SERVERS=3 scripts/stress-chat.sh 100 20
 
 stage "fuzzing (bounded), the fuzzers of the ASan tree"
-FUZZ_BUILD=build-asan FUZZ_SECONDS=${FUZZ_SECONDS:-8} scripts/fuzz.sh
+FUZZ_BUILD=build-asan FUZZ_SECONDS=${FUZZ_SECONDS:-8} FUZZ_JOBS=$JOBS scripts/fuzz.sh
