@@ -3,24 +3,62 @@
 # against the shared library and again under AddressSanitizer +
 # UndefinedBehaviorSanitizer, the adversarial soak, the embedding examples,
 # the netcat smoke test, the bounded stress scripts and the fuzzers. Exits
-# non-zero on any failure. Budget: about 15 minutes on 2 cores.
+# non-zero on any failure. Budget: about 8 minutes on 2 cores.
+#
+# Three trees, each built once and shared by the stages after it:
+#   build       GCC, Release (-O3), shared library: the tests, every stage
+#               that runs a server, and the installed package (examples)
+#   build-asan  clang, ASan + UBSan, static library: the tests again, the
+#               soak's server and the fuzzers
+#   build-tsan  clang, ThreadSanitizer: only the cross-thread Loop tests
+# To add a stage: `stage "what it checks"`, then its commands; a failing
+# command ends the run, and the summary marks that stage FAIL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 JOBS=$(nproc)
+# Most of a test's time is spent waiting on sockets, timers and child
+# processes (CPU is about a third of the wall time), so ctest runs two per core.
+TEST_JOBS=$((2 * JOBS))
 
-# Each stage prints its own duration, so the budget (about 15 minutes on 2
-# cores) can be checked stage by stage.
+# stage NAME: ends the stage before (its wall and CPU seconds: user + sys of
+# this shell and every command it waited for) and starts NAME. At exit, one
+# line per stage: PASS or FAIL, wall seconds, CPU seconds, name.
+STAGE_LOG=$(mktemp)
 stage_name=""
-stage_start=$SECONDS
+stage_cpu() {
+  times >"$STAGE_LOG.cpu"
+  STAGE_CPU=$(awk '{ for (i = 1; i <= NF; i++) { split($i, t, "m"); s += t[1] * 60 + t[2] } }
+                   END { printf "%.0f", s }' "$STAGE_LOG.cpu")
+}
+stage_end() {
+  [ -n "$stage_name" ] || return 0
+  stage_cpu
+  printf '%-4s %5d s %5d s cpu  %s\n' "$1" $((SECONDS - stage_start)) \
+    $((STAGE_CPU - stage_cpu_start)) "$stage_name" | tee -a "$STAGE_LOG"
+  stage_name=""
+}
 stage() {
-  if [ -n "$stage_name" ]; then
-    echo "-- $stage_name: $((SECONDS - stage_start)) s"
-  fi
+  stage_end PASS
   stage_name="$1"
   stage_start=$SECONDS
+  stage_cpu
+  stage_cpu_start=$STAGE_CPU
   echo "== $1"
 }
+summary() {
+  local status=$?
+  stage_end "$([ "$status" -eq 0 ] && echo PASS || echo FAIL)"
+  echo "== summary (wall, CPU)"
+  cat "$STAGE_LOG"
+  if [ "$status" -eq 0 ]; then
+    echo "== all tests passed in $SECONDS s"
+  else
+    echo "== FAILED after $SECONDS s (exit $status)"
+  fi
+  rm -f "$STAGE_LOG" "$STAGE_LOG.cpu"
+}
+trap summary EXIT
 
 # Seconds: Linux-only headers and calls stay in the platform units, and the
 # units' portable fallbacks (what the BSDs and macOS get where they lack
@@ -33,20 +71,23 @@ for unit in reactor/src/Platform.cpp demo/ProcessPlatform.cpp; do
 done
 
 # Every build here turns warnings into errors (UVR_WERROR); a user's plain
-# build does not.
-# GCC builds the shared library, the programs and the tests at -O3 (it
-# warns there about things -O2 does not see, -Wrestrict among them); clang
-# builds the sanitized trees, so everything also compiles warning-free
-# under Clang 14, and in about half of GCC's time.
+# build does not. GCC builds the shared library and the programs at -O3 (it
+# warns there about things -O2 does not see, -Wrestrict among them) and the
+# tests at -O0 (UVR_TEST_OPTIMIZE); clang builds the sanitized trees, so
+# everything also compiles warning-free under Clang 14.
 stage "build: shared library (BUILD_SHARED_LIBS=ON), GCC, Release (-O3), -Werror"
-scripts/setup.sh build -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DUVR_WERROR=ON
+scripts/setup.sh build -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DUVR_WERROR=ON \
+  -DUVR_TEST_OPTIMIZE=-O0
 stage "unit and integration tests against the shared library"
-ctest --test-dir build --output-on-failure -j"$JOBS"
+ctest --test-dir build --output-on-failure -j"$TEST_JOBS"
 
-stage "build (clang) and test under ASan + UBSan (static library)"
-CC=clang CXX=clang++ scripts/setup.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DUVR_SANITIZE=ON -DUVR_WERROR=ON
+# The fuzzers (UVR_FUZZ) are built here too: they link this tree's library.
+stage "build (clang): ASan + UBSan, static library, and the fuzzers"
+CC=clang CXX=clang++ scripts/setup.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DUVR_SANITIZE=ON \
+  -DUVR_FUZZ=ON -DUVR_WERROR=ON
+stage "unit and integration tests under ASan + UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build-asan --output-on-failure -j"$JOBS"
+  ctest --test-dir build-asan --output-on-failure -j"$TEST_JOBS"
 
 stage "adversarial soak, 30 s, ASan+UBSan server (scripts/soak.sh for longer runs)"
 # The same 3 s latency bound as the release build: with the read budget the
@@ -55,15 +96,16 @@ stage "adversarial soak, 30 s, ASan+UBSan server (scripts/soak.sh for longer run
 ASAN_OPTIONS=detect_leaks=1:quarantine_size_mb=64 \
   UBSAN_OPTIONS=print_stacktrace=1 scripts/soak.sh 30 build-asan/bin/uvreactor-server 400
 
-stage "ThreadSanitizer: cross-thread post while serving"
-CC=clang CXX=clang++ TARGETS=integration_tests \
+stage "ThreadSanitizer (clang): cross-thread post while serving (Loop.*)"
+CC=clang CXX=clang++ TARGETS=loop_tsan_tests \
   scripts/setup.sh build-tsan -DCMAKE_BUILD_TYPE=Debug -DUVR_TSAN=ON -DUVR_WERROR=ON
-TSAN_OPTIONS=halt_on_error=1 build-tsan/bin/integration_tests --gtest_filter='Loop.*'
+TSAN_OPTIONS=halt_on_error=1 build-tsan/bin/loop_tsan_tests
 
 stage "embedding: install, find_package, add_subdirectory, pkg-config (examples/)"
 scripts/check-readme-samples.py
-# A static Release (-O3) library of its own, installed to a temporary prefix.
-scripts/examples.sh -DUVR_WERROR=ON
+# Installs the GCC shared build; add_subdirectory builds the static library,
+# which is installed too, so both kinds of package are consumed.
+FROM_BUILD=build scripts/examples.sh
 
 stage "workers: queued connections of an exiting worker (own network namespace)"
 scripts/workers-migrate.sh build/bin/uvreactor-server
@@ -89,7 +131,6 @@ for s in scripts/stress-*.sh; do
 done
 stage "scripts/stress-chat.sh across 3 servers sharing the room through Redis"
 SERVERS=3 scripts/stress-chat.sh 100 20
-stage "fuzzing (bounded)"
-FUZZ_SECONDS=${FUZZ_SECONDS:-8} scripts/fuzz.sh
-stage "done"
-echo "== all tests passed in $SECONDS s"
+
+stage "fuzzing (bounded), the fuzzers of the ASan tree"
+FUZZ_BUILD=build-asan FUZZ_SECONDS=${FUZZ_SECONDS:-8} FUZZ_JOBS=$JOBS scripts/fuzz.sh
