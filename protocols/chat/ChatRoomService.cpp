@@ -70,8 +70,12 @@ void ChatRoomService::leave(Member& member, std::string_view reason) {
 void ChatRoomService::say(Member& member, RoomEventKind kind, std::string_view text,
                           std::string_view room) {
   if (room.empty()) room = member.room();
-  RoomEvent event{kind, roomName(room), member.nick, text, {}, member.origin};
-  deliver(event, &member);
+  // One lookup per line (it folds the name and walks the room map).
+  const Room* r = findRoom(room);
+  RoomEvent event{kind,        r == nullptr ? room : std::string_view(r->name()),
+                  member.nick, text,
+                  {},          member.origin};
+  if (r != nullptr) r->deliver(event, &member);
   if (shared_) backplane_->publish(event);
 }
 

@@ -1,5 +1,8 @@
 #include "chat/RelayedText.hpp"
 
+#include <cstdint>
+#include <cstring>
+
 namespace uvreactor::protocols::chat {
 namespace {
 
@@ -14,19 +17,41 @@ std::size_t controlAt(std::string_view text, std::size_t i) {
   return 0;
 }
 
+// True if any of the 8 bytes at text[i] may need replacing: below 0x20
+// (a tab too, sorted out byte by byte), DEL, or 0xc2 (a C1's first byte).
+bool wordMayHoldControl(std::string_view text, std::size_t i) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHighs = 0x8080808080808080ULL;
+  uint64_t x;
+  std::memcpy(&x, text.data() + i, sizeof x);
+  auto hasZero = [&](uint64_t v) { return ((v - kOnes) & ~v & kHighs) != 0; };
+  bool below20 = ((x - kOnes * 0x20) & ~x & kHighs) != 0;
+  return below20 || hasZero(x ^ (kOnes * 0x7f)) || hasZero(x ^ (kOnes * 0xc2));
+}
+
 }  // namespace
 
 void appendRelayedText(std::string& out, std::string_view text) {
+  // Runs of kept bytes are appended whole: a byte at a time cost about 40
+  // instructions per byte of every relayed line.
   out.reserve(out.size() + text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    std::size_t control = controlAt(text, i);
-    if (control == 0) {
-      out.push_back(text[i]);
-    } else {
-      out.push_back('?');
-      i += control - 1;
+  std::size_t kept = 0;  // start of the run not yet appended
+  for (std::size_t i = 0; i < text.size();) {
+    if (i + 8 <= text.size() && !wordMayHoldControl(text, i)) {
+      i += 8;
+      continue;
     }
+    auto byte = static_cast<unsigned char>(text[i]);
+    std::size_t control = byte >= 0x20 && byte != 0x7f && byte != 0xc2 ? 0 : controlAt(text, i);
+    if (control == 0) {
+      ++i;
+      continue;
+    }
+    out.append(text.data() + kept, i - kept).push_back('?');
+    i += control;
+    kept = i;
   }
+  out.append(text.data() + kept, text.size() - kept);
 }
 
 bool holdsControl(std::string_view text) {

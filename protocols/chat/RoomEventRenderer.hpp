@@ -28,7 +28,10 @@ class RenderedOnce {
  public:
   explicit RenderedOnce(const RoomEvent& event) : event_(event) {}
   const Payload& forRenderer(const RoomEventRenderer* renderer) {
-    for (std::size_t i = 0; i < used_; ++i) {
+    // Most rooms have one front end: its slot first, without the loop.
+    if (used_ != 0 && slots_[0].first == renderer) [[likely]]
+      return slots_[0].second;
+    for (std::size_t i = 1; i < used_; ++i) {
       if (slots_[i].first == renderer) return slots_[i].second;
     }
     if (used_ == slots_.size()) {  // more front ends than slots: render again

@@ -81,6 +81,11 @@ bool isValidChannel(std::string_view channel) {
 void appendIrcLine(std::string& out, std::string_view source, std::string_view command,
                    const std::string_view* params, std::size_t count, bool trailing) {
   std::size_t start = out.size();
+  // One allocation for the line (growing 15, 30, 60, 120 bytes cost more
+  // than writing it): source, command, and each parameter with its " :".
+  std::size_t longest = source.size() + command.size() + 4;
+  for (std::size_t i = 0; i < count; ++i) longest += params[i].size() + 2;
+  out.reserve(start + std::min(longest, kMaxLineBytes));
   if (!source.empty()) out.append(":").append(source).push_back(' ');
   out.append(command);
   for (std::size_t i = 0; i < count; ++i) {
@@ -92,7 +97,13 @@ void appendIrcLine(std::string& out, std::string_view source, std::string_view c
       out.push_back(':');
     std::size_t used = out.size() - start;
     std::size_t room = kMaxLineBytes - 2 > used ? kMaxLineBytes - 2 - used : 0;
-    for (char c : p.substr(0, room)) out.push_back(c == '\r' || c == '\n' || c == '\0' ? ' ' : c);
+    // Appended whole, then cleaned in place: a push_back per byte cost
+    // about 15 instructions per byte of every relayed line.
+    std::size_t at = out.size();
+    out.append(p.substr(0, room));
+    for (char* c = out.data() + at; c != out.data() + out.size(); ++c) {
+      if (*c == '\r' || *c == '\n' || *c == '\0') *c = ' ';
+    }
   }
   out.append("\r\n");
 }

@@ -197,3 +197,19 @@ TEST(OutputQueue, OpenTailStaysConsistentAcrossConsumeTakeAndShared) {
   EXPECT_EQ(contents(q), "lm");
   EXPECT_EQ(q.bytes(), 2u);
 }
+
+// Short sends are copied in 16-byte moves from both ends (no loop): every
+// size up to the copy limit and past it lands byte for byte, in order, in
+// fresh and in partly filled blocks.
+TEST(OutputQueue, ShortCopiesOfEverySizeKeepEveryByte) {
+  OutputQueue q;
+  std::string expected;
+  for (std::size_t n = 0; n <= OutputQueue::kCopyLimit + 20; ++n) {
+    std::string line;
+    for (std::size_t i = 0; i < n; ++i) line.push_back(static_cast<char>('!' + (n * 7 + i) % 90));
+    q.append(Payload::copyOf(line));
+    q.appendCopy(line);
+    expected += line + line;
+  }
+  EXPECT_EQ(contents(q), expected);
+}
