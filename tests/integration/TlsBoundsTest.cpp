@@ -275,8 +275,9 @@ TEST_P(TlsBounds, ATicketIssuedBeforeAReloadResumesAfterIt) {
 
 namespace {
 
-// Server side of the flood: the loop pass (a check handle's count) of every
-// TLS open and of every plaintext echo.
+// Server side of the flood: the loop pass of every TLS open and of every
+// plaintext echo. A pass ends at each prepare and each check point: libuv
+// renews its loop time (which the budget follows) around its poll.
 struct Passes {
   uint64_t now = 0;  // loop thread only
   std::vector<uint64_t> opens, echoes;
@@ -309,10 +310,14 @@ TEST_P(TlsBounds, AHandshakeFloodIsSpreadOverPassesAndEstablishedPeersAreServed)
   constexpr int kFlood = 24;
   Passes passes;
   auto* check = new uv_check_t;
+  auto* prepare = new uv_prepare_t;
   loop_.call([&] {
     uv_check_init(loop_.loop().raw(), check);
     check->data = &passes;
     uv_check_start(check, [](uv_check_t* h) { ++static_cast<Passes*>(h->data)->now; });
+    uv_prepare_init(loop_.loop().raw(), prepare);
+    prepare->data = &passes;
+    uv_prepare_start(prepare, [](uv_prepare_t* h) { ++static_cast<Passes*>(h->data)->now; });
   });
   auto factory = [&](Connection&) { return std::make_unique<PassRecorder>(passes); };
   ListenerOptions tlsOptions;
@@ -357,6 +362,8 @@ TEST_P(TlsBounds, AHandshakeFloodIsSpreadOverPassesAndEstablishedPeersAreServed)
   auto recorded = loop_.call([&] {
     uv_close(reinterpret_cast<uv_handle_t*>(check),
              [](uv_handle_t* h) { delete reinterpret_cast<uv_check_t*>(h); });
+    uv_close(reinterpret_cast<uv_handle_t*>(prepare),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_prepare_t*>(h); });
     plainListener.reset();
     return std::make_pair(passes.opens, passes.echoes);
   });
