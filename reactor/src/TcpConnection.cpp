@@ -253,6 +253,12 @@ void TcpConnection::beginShutdown() {
       return;
     }
   }
+  if (tls_ && eofReceived_ && state_ == State::Draining && libuvUnwritten() == 0) [[unlikely]] {
+    // The peer's close_notify came and ours is written: the FIN of the
+    // close says the rest (a shutdown would only wait for an EOF we have).
+    finalClose();
+    return;
+  }
   if (state_ == State::Draining) state_ = State::ShuttingDown;
   if (shutdownIssued_) {
     if (state_ == State::ShuttingDown && shutdownDone_ && eofReceived_) finalClose();

@@ -16,7 +16,8 @@ namespace {
 
 // The handshake time a loop pass has spent (ConnectionOptions::
 // tlsHandshakeMicrosPerPass). A pass is known by its loop time, which libuv
-// updates once per iteration; steps past the budget wait, their input kept.
+// renews before and after each poll for events; steps past the budget wait,
+// their input kept, for the next pass.
 struct HandshakeBudget {
   uv_loop_t* loop = nullptr;
   uint64_t now = 0;
@@ -123,6 +124,11 @@ void TcpConnection::stepTls() {
       return;
     }
     openTls();
+    // What came with the peer's last flight (its first data) is delivered
+    // now, then reading follows the handler: no stop and restart between.
+    deliverTls();
+    if (state_ != State::Closing) updateReading();
+    return;
   }
   deliverTls();
 }
@@ -135,7 +141,6 @@ void TcpConnection::openTls() {
   } else {
     stopTimer();
   }
-  updateReading();
   guarded([&] { handler_->onOpen(*this); });
 }
 
