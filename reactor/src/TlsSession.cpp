@@ -212,11 +212,12 @@ TlsSession::Status TlsSession::read(char* out, std::size_t capacity, std::size_t
     plainRead_ += n;
     if (peerUpdates_ > updateAllowance()) [[unlikely]]
       return statusOf(rc);
-    if (rc != 1) {
-      Status s = statusOf(rc);
-      return s == Status::WantInput && got > 0 ? Status::Ok : s;
-    }
+    if (rc != 1) return statusOf(rc);  // WantInput with what `got` holds
     got += n;
+    // Everything fed is read and nothing decrypted is left (OpenSSL reads no
+    // record ahead): another call could only say WantInput. One call per
+    // record saved on the per-message path.
+    if (inSize_ == 0 && SSL_pending(ssl_) == 0) return Status::WantInput;
   }
   return Status::Ok;
 }

@@ -57,7 +57,8 @@ class TlsSession {
 
   Status handshake();
   bool handshakeDone() const { return handshakeDone_; }
-  // Decrypts up to `capacity` bytes into `out` (`got` says how many).
+  // Decrypts up to `capacity` bytes into `out` (`got` says how many, also
+  // with WantInput: then they are all there is until more is fed).
   Status read(char* out, std::size_t capacity, std::size_t& got);
   // Encrypts every byte of `plain` into as few records as fit (full records
   // for bulk) on wire(); `plain`'s write callbacks move to wire(), due once
