@@ -241,6 +241,12 @@ void TcpConnection::beginShutdown() {
       return;
     }
   }
+  if (tls_ && close_.eof() && close_.is(State::Draining) && libuvUnwritten() == 0) [[unlikely]] {
+    // The peer's close_notify came and ours is written: the FIN of the
+    // close says the rest (a shutdown would only wait for an EOF we have).
+    finalClose();
+    return;
+  }
   if (!close_.issueShutdown()) {
     if (close_.bothClosed()) finalClose();
     return;

@@ -147,7 +147,7 @@ class TcpConnection final : public Connection {
   // Memory held for output: the queue's, and the bytes libuv still holds.
   // Nothing queued counts as nothing held, whatever capacity the queue keeps
   // for the next send: a low-water mark of 0 means "all written".
-  // A TLS connection adds its records not yet written and its kept input.
+  // A TLS connection adds its records not yet written (not its kept input).
   std::size_t outputMemory() const {
     std::size_t unwritten = libuvUnwritten() + (tls_ ? tlsMemory() : 0);
     return queue_.empty() && unwritten == 0 ? 0 : queue_.memory() + unwritten;
@@ -212,11 +212,18 @@ class TcpConnection final : public Connection {
   // Handshake steps (within the per-pass budget), then plaintext to the
   // handler while it may read; input it may not read yet is kept.
   void pumpTls();
+  void stepTls();
+  Error outOfMemory() const;
   void openTls();
   void deliverTls();
   // Encrypts the output queue into records before a write.
   void sealTls();
   void failHandshake(const std::string& why);
+  // On a TLS error of ours: writeAlert() sends what OpenSSL wrote (the
+  // alert; false if the socket did not take it all), closeAfterAlert()
+  // then closes with a FIN after it, or a reset if it did not go out.
+  bool writeAlert();
+  void closeAfterAlert(bool alertSent, Error reason);
   OutputQueue& tlsWire();
   std::size_t tlsMemory() const;
   std::size_t tlsQueued() const;

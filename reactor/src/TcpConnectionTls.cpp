@@ -1,7 +1,9 @@
 // TcpConnection's TLS glue: ciphertext from the socket into the session,
 // plaintext from the session to the handler, the output queue sealed into
 // records at flush time, the handshake's timeout and per-pass budget.
+#include <algorithm>
 #include <memory>
+#include <new>
 #include <string>
 
 #include "TcpConnection.hpp"
@@ -12,25 +14,22 @@
 namespace uvreactor::detail {
 namespace {
 
-// Handshake steps (each SSL_do_handshake call: a full one costs a signature
-// and a key exchange, about 0.5 ms) per loop pass and millisecond, so a
-// flood of handshakes cannot hold the loop from established connections.
-// Connections past it wait for the next pass, their input kept.
-constexpr unsigned kHandshakeStepsPerPass = 8;
+// The handshake time a loop pass has spent (ConnectionOptions::
+// tlsHandshakeMicrosPerPass). A pass is known by its loop time, which libuv
+// renews before and after each poll for events; steps past the budget wait,
+// their input kept, for the next pass.
+struct HandshakeBudget {
+  uv_loop_t* loop = nullptr;
+  uint64_t now = 0;
+  uint64_t spentNs = 0;
 
-bool takeHandshakeStep(uv_loop_t* loop) {
-  struct Budget {
-    uv_loop_t* loop = nullptr;
-    uint64_t now = 0;
-    unsigned left = 0;
-  };
-  thread_local Budget budget;
-  uint64_t now = uv_now(loop);
-  if (budget.loop != loop || budget.now != now) budget = {loop, now, kHandshakeStepsPerPass};
-  if (budget.left == 0) return false;
-  --budget.left;
-  return true;
-}
+  static HandshakeBudget& of(uv_loop_t* loop) {
+    thread_local HandshakeBudget budget;
+    uint64_t now = uv_now(loop);
+    if (budget.loop != loop || budget.now != now) budget = {loop, now, 0};
+    return budget;
+  }
+};
 
 // Plaintext is decrypted here and handed to onData; one per thread, as the
 // read slab is one per loop.
@@ -61,7 +60,12 @@ void TcpConnection::beginTls() {
 void TcpConnection::onTlsRead(ssize_t nread, const uv_buf_t* buf) {
   if (nread > 0) {
     touch();
-    tls_->feed(buf->base, static_cast<std::size_t>(nread));
+    try {
+      tls_->feed(buf->base, static_cast<std::size_t>(nread));
+    } catch (const std::bad_alloc&) {
+      abortWith(outOfMemory());
+      return;
+    }
     pumpTls();
     if (!close_.closing()) countRead(static_cast<std::size_t>(nread));
     return;
@@ -85,14 +89,31 @@ void TcpConnection::onTlsRead(ssize_t nread, const uv_buf_t* buf) {
   onReadEnd(nread);
 }
 
+// No exception may reach libuv: a record or kept input that finds no
+// memory ends this connection only.
 void TcpConnection::pumpTls() {
+  try {
+    stepTls();
+  } catch (const std::bad_alloc&) {
+    abortWith(outOfMemory());
+  }
+}
+
+Error TcpConnection::outOfMemory() const {
+  return Error(UV_ENOMEM, "TLS " + peer_.toString() + ": out of memory");
+}
+
+void TcpConnection::stepTls() {
   if (close_.is(State::Handshake)) {
-    if (!takeHandshakeStep(loop_.raw())) {
+    HandshakeBudget& budget = HandshakeBudget::of(loop_.raw());
+    if (budget.spentNs != 0 && budget.spentNs >= options_->tlsHandshakeMicrosPerPass * 1000ull) {
       tls_->keepInput();
       yieldReading();
       return;
     }
+    uint64_t start = uv_hrtime();
     TlsSession::Status status = tls_->handshake();
+    budget.spentNs += std::max<uint64_t>(uv_hrtime() - start, 1);
     if (!tls_->wire().empty()) loop_.flushList().add(*this);
     if (status == TlsSession::Status::Failed) {
       failHandshake(tls_->failure());
@@ -103,6 +124,11 @@ void TcpConnection::pumpTls() {
       return;
     }
     openTls();
+    // What came with the peer's last flight (its first data) is delivered
+    // now, then reading follows the handler: no stop and restart between.
+    deliverTls();
+    if (!close_.closing()) updateReading();
+    return;
   }
   deliverTls();
 }
@@ -115,7 +141,6 @@ void TcpConnection::openTls() {
   } else {
     stopTimer();
   }
-  updateReading();
   guarded([&] { handler_->onOpen(*this); });
 }
 
@@ -134,7 +159,8 @@ void TcpConnection::deliverTls() {
       break;
     }
     if (status == TlsSession::Status::Failed) {
-      abortWith(Error(UV_EPROTO, "TLS read " + peer_.toString() + ": " + tls_->failure()));
+      closeAfterAlert(writeAlert(),
+                      Error(UV_EPROTO, "TLS read " + peer_.toString() + ": " + tls_->failure()));
       return;
     }
     if (status == TlsSession::Status::WantInput) break;
@@ -147,17 +173,50 @@ void TcpConnection::deliverTls() {
 
 void TcpConnection::sealTls() {
   if (!tls_->handshakeDone() || (queue_.empty() && !queue_.hasCallbacks())) return;
-  if (tls_->seal(queue_) == TlsSession::Status::Failed) {
+  TlsSession::Status status = TlsSession::Status::Failed;
+  try {
+    status = tls_->seal(queue_);
+  } catch (const std::bad_alloc&) {
+    abortWith(outOfMemory());
+    return;
+  }
+  if (status == TlsSession::Status::Failed) {
     abortWith(Error(UV_EPROTO, "TLS write " + peer_.toString() + ": " + tls_->failure()));
   }
 }
 
 void TcpConnection::failHandshake(const std::string& why) {
+  if (!close_.is(State::Handshake)) return;  // the owner hears of it once
   Error error(UV_EPROTO, "TLS handshake with " + peer_.toString() + ": " + why);
-  writeQueued(false);  // the alert, if OpenSSL wrote one
-  if (close_.closing()) return;
+  // The alert OpenSSL wrote goes out first, whatever the socket says; then
+  // the owner is told, always (a connector may close us then); then we close.
+  bool alertSent = writeAlert();
   if (owner_ != nullptr) owner_->handshakeFailed(*this, error);
-  abortWith(std::move(error));
+  closeAfterAlert(alertSent, std::move(error));
+}
+
+bool TcpConnection::writeAlert() {
+  OutputQueue& out = tls_->wire();
+  if (out.empty()) return true;
+  // Nothing may overtake an earlier write libuv still holds.
+  if (libuvUnwritten() != 0) return false;
+  uv_buf_t bufs[16];
+  unsigned n = out.gather(bufs, 16);
+  int written = uv_try_write(stream(), bufs, n);
+  if (written > 0) out.consume(static_cast<std::size_t>(written));
+  return out.empty();
+}
+
+void TcpConnection::closeAfterAlert(bool alertSent, Error reason) {
+  if (close_.closing()) return;
+  if (!alertSent) {
+    abortWith(std::move(reason));
+    return;
+  }
+  // A plain close, not a reset: a reset may discard the alert in flight,
+  // and the peer would see "connection reset" instead of the reason.
+  noteReason(std::move(reason));
+  finalClose();
 }
 
 OutputQueue& TcpConnection::tlsWire() {
@@ -165,7 +224,7 @@ OutputQueue& TcpConnection::tlsWire() {
 }
 
 std::size_t TcpConnection::tlsMemory() const {
-  return tls_->memory();
+  return tls_->wireMemory();
 }
 
 std::size_t TcpConnection::tlsQueued() const {

@@ -25,6 +25,9 @@ struct TcpListener::Impl final : detail::ConnectionOwner {
     rejectOptions.closeTimeoutMs =
         std::min(options.rejectLingerMs, options.connection.closeTimeoutMs);
     rejectOptions.idleTimeoutMs = 0;
+    // A TLS peer over a limit gets no handshake (that is the expensive
+    // part) and no plaintext message it could not read: a FIN at once.
+    rejectOptions.tls = nullptr;
   }
 
   Loop& loop;
@@ -63,6 +66,9 @@ struct TcpListener::Impl final : detail::ConnectionOwner {
   uint64_t lastTlsLogMs = 0;
   uint64_t tlsFailuresLogged = 0;  // lines in the current second
   uint64_t tlsFailuresUnlogged = 0;
+  // Peers (addresses) whose failure was logged, and when: one line per
+  // peer per minute. Forgotten whole when it grows past its bound.
+  std::unordered_map<std::string, uint64_t> tlsFailuresLoggedFor;
   void handshakeFailed(detail::TcpConnection&, const Error& error) override;
   void connectionClosed(detail::TcpConnection& c) override {
     switch (c.cutoff()) {
@@ -169,7 +175,8 @@ void TcpListener::Impl::reject(detail::TcpConnection& c, bool byAddress) {
   bool linger = rejecting.size() < options.maxRejecting;
   rejecting.insert(&c);
   if (linger) {
-    c.start(std::make_unique<RejectHandler>(options.rejectMessage));
+    c.start(std::make_unique<RejectHandler>(options.connection.tls ? std::string_view()
+                                                                   : options.rejectMessage));
   } else {
     // A flood: no message, no linger, no handler; a reset right away.
     c.start(std::make_unique<RejectHandler>(std::string_view()));
@@ -263,11 +270,21 @@ void TcpListener::Impl::logDescriptorRejects() {
                                         " free); peers are closed unserved");
 }
 
-// Each failure is logged with its peer and reason, up to ten lines a second;
-// past that the count of the ones left out comes with the next line.
-void TcpListener::Impl::handshakeFailed(detail::TcpConnection&, const Error& error) {
+// Each failure is logged with its peer and reason, once per peer address a
+// minute and up to ten lines a second; past that the count of the ones left
+// out comes with the next line.
+void TcpListener::Impl::handshakeFailed(detail::TcpConnection& c, const Error& error) {
+  constexpr uint64_t kPeerQuietMs = 60 * 1000;
+  constexpr std::size_t kPeersRemembered = 4096;
   ++stats.tlsHandshakeFailures;
   uint64_t now = loop.nowMs();
+  if (tlsFailuresLoggedFor.size() >= kPeersRemembered) tlsFailuresLoggedFor.clear();
+  auto [peer, first] = tlsFailuresLoggedFor.try_emplace(c.peer().host(), now);
+  if (!first && now - peer->second < kPeerQuietMs) {
+    ++tlsFailuresUnlogged;
+    return;
+  }
+  peer->second = now;
   if (now - lastTlsLogMs >= 1000) {
     lastTlsLogMs = now;
     tlsFailuresLogged = 0;

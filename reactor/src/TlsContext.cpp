@@ -222,6 +222,15 @@ Error TlsContext::reload(const std::string& certificateChainFile, const std::str
     if (!fresh) return fresh.error();
     clientOptions_ = std::move(o);
   }
+  if (isServer_) {
+    // Tickets issued before the reload still resume after it: the ticket
+    // keys are the context's, not the certificate's, and new keys would
+    // send every client through a full handshake at once.
+    unsigned char keys[80];
+    if (SSL_CTX_get_tlsext_ticket_keys(ctx_, keys, sizeof keys) == 1)
+      SSL_CTX_set_tlsext_ticket_keys(fresh->get(), keys, sizeof keys);
+    OPENSSL_cleanse(keys, sizeof keys);
+  }
   SSL_CTX_free(ctx_);
   ctx_ = fresh->release();
   return {};

@@ -29,11 +29,17 @@ std::string takeOpenSslReason() {
 struct TlsBio {
   static TlsSession& session(BIO* b) { return *static_cast<TlsSession*>(BIO_get_data(b)); }
 
-  static int write(BIO* b, const char* data, int size) {
-    session(b).wire_.appendCopy(std::string_view(data, static_cast<std::size_t>(size)));
+  // Called inside OpenSSL's C frames: nothing may unwind through them.
+  static int write(BIO* b, const char* data, int size) noexcept {
+    try {
+      session(b).wire_.appendCopy(std::string_view(data, static_cast<std::size_t>(size)));
+    } catch (...) {
+      session(b).outOfMemory_ = true;
+      return -1;
+    }
     return size;
   }
-  static int read(BIO* b, char* out, int size) {
+  static int read(BIO* b, char* out, int size) noexcept {
     BIO_clear_retry_flags(b);
     TlsSession& s = session(b);
     if (s.inSize_ == 0) {
@@ -46,8 +52,8 @@ struct TlsBio {
     s.inSize_ -= n;
     return static_cast<int>(n);
   }
-  static long ctrl(BIO*, int cmd, long, void*) { return cmd == BIO_CTRL_FLUSH ? 1 : 0; }
-  static int create(BIO* b) {
+  static long ctrl(BIO*, int cmd, long, void*) noexcept { return cmd == BIO_CTRL_FLUSH ? 1 : 0; }
+  static int create(BIO* b) noexcept {
     BIO_set_init(b, 1);
     return 1;
   }
@@ -85,14 +91,38 @@ Result<std::unique_ptr<TlsSession>> TlsSession::create(const TlsContext& context
     in6_addr any;
     bool isAddress =
         inet_pton(AF_INET, name.c_str(), &any) == 1 || inet_pton(AF_INET6, name.c_str(), &any) == 1;
-    if (isAddress) {
-      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name.c_str());
-    } else if (!name.empty()) {
-      SSL_set_tlsext_host_name(ssl, name.c_str());
-      SSL_set1_host(ssl, name.c_str());
+    // A name OpenSSL refuses (too long for SNI, not a host name) fails the
+    // connect here, rather than a handshake that checks nothing.
+    bool named = isAddress ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name.c_str()) == 1
+                 : name.empty() ? true
+                                : SSL_set_tlsext_host_name(ssl, name.c_str()) == 1 &&
+                                      SSL_set1_host(ssl, name.c_str()) == 1;
+    if (!named) {
+      return Error(UV_EINVAL,
+                   "TLS server name '" + name + "': refused (" + takeOpenSslReason() + ")");
     }
   }
+  SSL_set_info_callback(ssl, TlsSession::onInfo);
   return session;
+}
+
+// A peer's post-handshake messages: TLS 1.3 KeyUpdates (and, to a client,
+// session tickets). OpenSSL bounds only 32 KeyUpdates in a row with no data
+// between; a peer that puts one byte between them gets a key derivation
+// (and, if it asks, a reply record) per record for ever. So they are
+// counted as OpenSSL's state machine reads them, and a few per MiB are allowed.
+void TlsSession::onInfo(const SSL* ssl, int where, int) {
+  if ((where & SSL_CB_LOOP) == 0) return;
+  OSSL_HANDSHAKE_STATE state = SSL_get_state(ssl);
+  if (state != TLS_ST_SR_KEY_UPDATE && state != TLS_ST_CR_KEY_UPDATE &&
+      state != TLS_ST_CR_SESSION_TICKET)
+    return;
+  auto* session = static_cast<TlsSession*>(BIO_get_data(SSL_get_rbio(ssl)));
+  if (session != nullptr && session->handshakeDone_) ++session->peerUpdates_;
+}
+
+uint64_t TlsSession::updateAllowance() const {
+  return kFreeUpdates + plainRead_ / kBytesPerUpdate;
 }
 
 TlsSession::~TlsSession() {
@@ -139,8 +169,21 @@ TlsSession::Status TlsSession::statusOf(int rc) {
     default:
       break;
   }
+  if (outOfMemory_) {
+    failure_ = "out of memory";
+    ERR_clear_error();
+    return Status::Failed;
+  }
+  if (peerUpdates_ > updateAllowance()) {
+    failure_ = "too many key updates from the peer (" + std::to_string(peerUpdates_) + ")";
+    ERR_clear_error();
+    return Status::Failed;
+  }
+  // Only a session that verifies its peer fails for the verification; an
+  // insecure connector's unverified certificate is not the reason.
   long verify = SSL_get_verify_result(ssl_);
-  if (verify != X509_V_OK && !handshakeDone_) {
+  bool verifies = (SSL_get_verify_mode(ssl_) & SSL_VERIFY_PEER) != 0;
+  if (verify != X509_V_OK && verifies && !handshakeDone_) {
     failure_ = std::string("certificate verify failed: ") + X509_verify_cert_error_string(verify);
     ERR_clear_error();
   } else {
@@ -166,11 +209,15 @@ TlsSession::Status TlsSession::read(char* out, std::size_t capacity, std::size_t
   while (got < capacity) {
     std::size_t n = 0;
     int rc = SSL_read_ex(ssl_, out + got, capacity - got, &n);
-    if (rc != 1) {
-      Status s = statusOf(rc);
-      return s == Status::WantInput && got > 0 ? Status::Ok : s;
-    }
+    plainRead_ += n;
+    if (peerUpdates_ > updateAllowance()) [[unlikely]]
+      return statusOf(rc);
+    if (rc != 1) return statusOf(rc);  // WantInput with what `got` holds
     got += n;
+    // Everything fed is read and nothing decrypted is left (OpenSSL reads no
+    // record ahead): another call could only say WantInput. One call per
+    // record saved on the per-message path.
+    if (inSize_ == 0 && SSL_pending(ssl_) == 0) return Status::WantInput;
   }
   return Status::Ok;
 }
@@ -219,7 +266,7 @@ TlsSession::Status TlsSession::seal(OutputQueue& plain) {
   }
   if (fill > 0) encrypt(staging, fill);
   if (!ok) {
-    failure_ = takeOpenSslReason();
+    failure_ = outOfMemory_ ? std::string("out of memory") : takeOpenSslReason();
     return Status::Failed;
   }
   std::vector<WriteCallback> due;
@@ -238,10 +285,6 @@ void TlsSession::closeNotify() {
 
 bool TlsSession::peerClosed() const {
   return (SSL_get_shutdown(ssl_) & SSL_RECEIVED_SHUTDOWN) != 0;
-}
-
-std::size_t TlsSession::memory() const {
-  return (wire_.empty() ? 0 : wire_.memory()) + kept_.capacity();
 }
 
 TlsInfo TlsSession::info() const {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -56,7 +57,8 @@ class TlsSession {
 
   Status handshake();
   bool handshakeDone() const { return handshakeDone_; }
-  // Decrypts up to `capacity` bytes into `out` (`got` says how many).
+  // Decrypts up to `capacity` bytes into `out` (`got` says how many, also
+  // with WantInput: then they are all there is until more is fed).
   Status read(char* out, std::size_t capacity, std::size_t& got);
   // Encrypts every byte of `plain` into as few records as fit (full records
   // for bulk) on wire(); `plain`'s write callbacks move to wire(), due once
@@ -68,14 +70,25 @@ class TlsSession {
   bool peerClosed() const;
 
   OutputQueue& wire() { return wire_; }
-  // Memory held: records not yet written, and kept input.
-  std::size_t memory() const;
+  // Output memory held: records not yet written. Counts against the water
+  // marks and the slow-consumer cap, as a plaintext queue does.
+  std::size_t wireMemory() const { return wire_.empty() ? 0 : wire_.memory(); }
+  // Input memory held: ciphertext kept until the connection reads again.
+  // Bounded by one read (the socket stops while any is kept), and never an
+  // output figure: a water mark must not wait for input to drain.
+  std::size_t keptMemory() const { return kept_.capacity(); }
   const std::string& failure() const { return failure_; }
   TlsInfo info() const;
 
  private:
   explicit TlsSession(ssl_st* ssl) : ssl_(ssl) {}
   Status statusOf(int rc);
+  static void onInfo(const ssl_st* ssl, int where, int value);
+  // Post-handshake messages allowed from the peer: a few, and one more per
+  // MiB read.
+  static constexpr uint64_t kFreeUpdates = 32;
+  static constexpr uint64_t kBytesPerUpdate = 1024 * 1024;
+  uint64_t updateAllowance() const;
 
   ssl_st* ssl_;
   const char* in_ = nullptr;  // unread fed ciphertext
@@ -83,6 +96,9 @@ class TlsSession {
   std::string kept_;  // ciphertext kept across reads (in_ points into it)
   OutputQueue wire_;
   std::string failure_;
+  uint64_t plainRead_ = 0;    // plaintext read since the handshake
+  uint64_t peerUpdates_ = 0;  // post-handshake messages (see onInfo)
+  bool outOfMemory_ = false;  // a BIO write could not queue its record
   bool handshakeDone_ = false;
   bool closeNotifySent_ = false;
   friend struct TlsBio;

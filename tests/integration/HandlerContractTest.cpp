@@ -1,6 +1,7 @@
-// The contract a handler sees, checked on both connections it can live on:
-// testing::FakeConnection (what handler unit tests use) and a real loopback
-// connection. Each scenario runs the same steps on both and expects the
+// The contract a handler sees, checked on every connection it can live on:
+// testing::FakeConnection (what handler unit tests use), a real loopback
+// connection, and a real TLS one (TLS is the connection's, not the
+// handler's). Each scenario runs the same steps on both and expects the
 // same journal of callbacks, so the fake follows the real connection: sends,
 // close, abort, half-close, idle with output that makes no progress, water
 // marks, a throwing handler, a peer's reset.
@@ -10,6 +11,9 @@
 #include <vector>
 
 #include "support/ConnectionHarness.hpp"
+#if UVR_TEST_TLS
+#include "support/TlsConnectionHarness.hpp"
+#endif
 #include "uvreactor/Payload.hpp"
 
 using namespace uvreactor;
@@ -113,7 +117,11 @@ struct HarnessName {
   }
 };
 
+#if UVR_TEST_TLS
+using Harnesses = ::testing::Types<FakeHarness, LoopbackHarness, TlsLoopbackHarness>;
+#else
 using Harnesses = ::testing::Types<FakeHarness, LoopbackHarness>;
+#endif
 TYPED_TEST_SUITE(HandlerContract, Harnesses, HarnessName);
 
 }  // namespace

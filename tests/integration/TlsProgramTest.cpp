@@ -163,3 +163,26 @@ TEST(TlsProgram, SigtermEndsSessionsWithCloseNotifyAndStatsCountFailures) {
   EXPECT_NE(err.find("tls_handshake_failures=1"), std::string::npos) << err;
   EXPECT_NE(err.find("TLS handshake with 127.0.0.1:"), std::string::npos) << err;
 }
+
+// A peer that fails its handshakes again and again is logged once (with
+// its address and the reason), and every failure is still counted.
+TEST(TlsProgram, RepeatedHandshakeFailuresOfOnePeerAreLoggedOnce) {
+  const auto& certs = TestCertificates::shared();
+  ServerProcess server(tlsArgs(certs, {"--tls-listen", "127.0.0.1:0", "--log-level", "info"}), 1);
+  ASSERT_EQ(server.tls.size(), 1u) << server.stderrText();
+  for (int i = 0; i < 5; ++i) {
+    SocketClient plain(server.tls[0]);
+    ASSERT_TRUE(plain.sendAll("not tls at all\n"));
+    EXPECT_TRUE(plain.waitClosed(std::chrono::seconds(3)));
+  }
+  server.signal(SIGTERM);  // the counts are printed at exit
+  EXPECT_EQ(server.wait(), 0) << server.stderrText();
+  std::string err = server.stderrText();
+  auto lines = [&](const std::string& what) {
+    std::size_t n = 0;
+    for (std::size_t at = err.find(what); at != std::string::npos; at = err.find(what, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(lines("tls_handshake_failures=5"), 1u) << err;
+  EXPECT_EQ(lines("TLS handshake with 127.0.0.1:"), 1u) << err;
+}

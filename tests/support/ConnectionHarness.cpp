@@ -27,29 +27,18 @@ void FakeHarness::act(const std::function<void(Connection&)>& action) {
 
 // ---- loopback -----------------------------------------------------------------
 
-// Forwards every callback to the scenario's handler and tracks the
-// connection, so the harness can act on it from the loop thread.
-class TrackingHandler final : public ConnectionHandler {
- public:
-  TrackingHandler(LoopbackHarness& harness, std::unique_ptr<ConnectionHandler> inner)
-      : harness_(harness), inner_(std::move(inner)) {}
-  void onOpen(Connection& c) override {
-    harness_.connection_ = &c;
-    inner_->onOpen(c);
-  }
-  void onData(Connection& c, std::string_view bytes) override { inner_->onData(c, bytes); }
-  void onEof(Connection& c) override { inner_->onEof(c); }
-  void onHighWater(Connection& c) override { inner_->onHighWater(c); }
-  void onLowWater(Connection& c) override { inner_->onLowWater(c); }
-  void onClose(Connection& c, const Error& reason) override {
-    harness_.connection_ = nullptr;
-    inner_->onClose(c, reason);
-  }
+TrackingHandler::TrackingHandler(Connection*& slot, std::unique_ptr<ConnectionHandler> inner)
+    : slot_(slot), inner_(std::move(inner)) {}
 
- private:
-  LoopbackHarness& harness_;
-  std::unique_ptr<ConnectionHandler> inner_;
-};
+void TrackingHandler::onOpen(Connection& c) {
+  slot_ = &c;
+  inner_->onOpen(c);
+}
+
+void TrackingHandler::onClose(Connection& c, const Error& reason) {
+  slot_ = nullptr;
+  inner_->onClose(c, reason);
+}
 
 void LoopbackHarness::open(const ConnectionOptions& options, HandlerFactory factory) {
   ListenerOptions listenerOptions;
@@ -58,7 +47,7 @@ void LoopbackHarness::open(const ConnectionOptions& options, HandlerFactory fact
     return std::move(*TcpListener::listen(
         loop_.loop(), *Endpoint::parse("127.0.0.1:0"),
         [this, factory](Connection& c) -> std::unique_ptr<ConnectionHandler> {
-          return std::make_unique<TrackingHandler>(*this, factory(c));
+          return std::make_unique<TrackingHandler>(connection_, factory(c));
         },
         listenerOptions));
   });

@@ -28,6 +28,23 @@
 
 namespace uvreactor::test {
 
+// Forwards every callback to the scenario's handler and tracks the
+// connection in `slot` (loop thread), so a harness can act on it.
+class TrackingHandler final : public ConnectionHandler {
+ public:
+  TrackingHandler(Connection*& slot, std::unique_ptr<ConnectionHandler> inner);
+  void onOpen(Connection& c) override;
+  void onData(Connection& c, std::string_view bytes) override { inner_->onData(c, bytes); }
+  void onEof(Connection& c) override { inner_->onEof(c); }
+  void onHighWater(Connection& c) override { inner_->onHighWater(c); }
+  void onLowWater(Connection& c) override { inner_->onLowWater(c); }
+  void onClose(Connection& c, const Error& reason) override;
+
+ private:
+  Connection*& slot_;
+  std::unique_ptr<ConnectionHandler> inner_;
+};
+
 class FakeHarness {
  public:
   static constexpr const char* kName = "Fake";
@@ -80,7 +97,6 @@ class LoopbackHarness {
   std::mutex mutex_;
   std::string received_;
   bool closed_ = false;
-  friend class TrackingHandler;
 };
 
 }  // namespace uvreactor::test

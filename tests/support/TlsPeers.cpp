@@ -76,6 +76,23 @@ elif mode == 'bulk':
     print('bulk ok', len(got), flush=True)
     s.setblocking(True)
     s.unwrap()
+elif mode == 'resume':
+    # msg= (after which the server may reload), then a second connection
+    # that offers the ticket the first one got: prints "reused" or "new".
+    msg = opts.get('msg', 'first\n').encode()
+    s.sendall(msg)
+    got = b''
+    while len(got) < len(msg):
+        got += s.recv(65536)
+    session = s.session
+    s.unwrap()
+    s.close()
+    raw = socket.create_connection((host, port), timeout=20)
+    s = ctx.wrap_socket(raw, server_hostname=opts.get('name', 'localhost'), session=session)
+    s.sendall(b'again\n')
+    s.recv(100)
+    print('reused' if s.session_reused else 'new', flush=True)
+    s.unwrap()
 elif mode == 'truncate':
     s.sendall(b'cut\n')
     s.recv(100)

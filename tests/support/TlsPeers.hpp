@@ -18,6 +18,8 @@ namespace uvreactor::test {
 //   truncate  send a line, read its echo, then a bare FIN (no close_notify)
 //   noread    send "flood\n", then sleep sleep= seconds without reading
 //   wait      read until the server ends: prints "close_notify" or "ragged eof"
+//   resume    send msg=, then connect again offering the ticket the first
+//             connection got: prints "reused" or "new"
 // and options key=value: ca=FILE (else no verification), name= (SNI, default
 // localhost), version=1.2|1.3, cert= key= (client certificate), alpn=a,b.
 // The first line of output is "VERSION CIPHER ALPN".

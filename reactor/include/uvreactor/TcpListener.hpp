@@ -48,7 +48,7 @@ struct ListenerOptions {
   std::size_t maxPerAddress = 0;
   unsigned perAddressPrefixV4 = 32;
   unsigned perAddressPrefixV6 = 64;
-  std::string rejectMessage;  // sent to a peer turned away by the limit
+  std::string rejectMessage;  // sent to a peer turned away by the limit (not over TLS)
   // How long a turned-away peer may take to read the message and close;
   // then it is reset. At most maxRejecting of them linger at once; past
   // that, excess peers are reset at once, with no message.
