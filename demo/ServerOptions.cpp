@@ -1,4 +1,13 @@
+// GCC 12 at -O3 reports cxxopts' own string assignments (SplitInteger) as
+// overlapping copies in this file, a false positive (GCC bug 105651).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wrestrict"
+#endif
 #include "ServerOptions.hpp"
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 #include <string>
 #include <vector>
